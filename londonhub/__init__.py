@@ -1,0 +1,37 @@
+"""Connecting Londoners: one Flask application for the hub, every borough workspace and the public."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings from the environment, `config` overriding them (tests)."""
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from .platform.core.config import load_config
+
+    app.config.update(load_config(app.instance_path, config))
+    logging.basicConfig(level=logging.INFO)
+
+    from .platform.core import init_core
+
+    init_core(app)
+
+    from .platform.brand import init_brand
+
+    init_brand(app)
+
+    from .platform.hub.views import bp as hub_bp
+    from .tenants.workspace.views import admin_bp, invites_bp, public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(invites_bp)
+    app.register_blueprint(hub_bp)
+    return app

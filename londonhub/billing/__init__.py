@@ -1,0 +1,1 @@
+"""Money: orders, Stripe Checkout, webhooks, refunds, Connect payouts, ledger (issue 4)."""

@@ -1,0 +1,1 @@
+"""Outside systems: OIDC partner logins, calendar feeds, outbound webhooks (issue 6)."""

@@ -1,0 +1,71 @@
+"""The shared brand: base layout, accessible components, the hub's name and colours, error pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .colours import contrast_ratio, text_colour_for
+
+bp = Blueprint(
+    "brand",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/brand",
+)
+
+ERROR_TITLES = {
+    400: "There was a problem with your request",
+    403: "You do not have permission to see this page",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    413: "The file or form you sent is too large",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def init_brand(app: Flask) -> None:
+    from . import views  # noqa: F401 - registers the home page on bp
+
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def brand_globals() -> dict:
+        return {
+            "hub_name": app.config["HUB_NAME"],
+            "hub_primary": app.config["HUB_PRIMARY_COLOUR"],
+            "hub_accent": app.config["HUB_ACCENT_COLOUR"],
+            "text_colour_for": text_colour_for,
+        }
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # noqa: ANN202
+        code = error.code or 500
+        if isinstance(error, CSRFError):
+            message = "Your form expired or was sent from another page. Please try again."
+        else:
+            message = error.description
+        title = ERROR_TITLES.get(code, error.name)
+        return render_template("brand/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):  # noqa: ANN202
+        app.logger.exception("Unhandled error", exc_info=error)
+        from ..core.extensions import db
+
+        db.session.rollback()
+        return (
+            render_template(
+                "brand/error.html",
+                code=500,
+                title=ERROR_TITLES[500],
+                message="Nothing was saved. Please try again later.",
+            ),
+            500,
+        )
+
+
+__all__ = ["bp", "contrast_ratio", "init_brand", "text_colour_for"]

@@ -1,0 +1,1 @@
+"""Associates and their offers, enquiries, quotes, engagements."""

@@ -1,0 +1,56 @@
+"""What every workspace shares: config, database, tenancy, identity, audit, jobs, mail, errors.
+
+This package imports none of the project's other code.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .extensions import csrf, db, login_manager, migrate
+
+
+def init_core(app: Flask) -> None:
+    from . import cli, health, jobs, ratelimit, security, tenancy, views
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite's own pool settings; pre-ping is for network databases.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir(app), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    tenancy.install_scoping()
+    jobs.install_job_hooks()
+    ratelimit.init_app(app)
+    security.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _sqlite_pragmas(app)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(health.bp)
+    cli.init_app(app)
+
+
+def _migrations_dir(app: Flask) -> str:
+    from pathlib import Path
+
+    return str(Path(app.root_path).parent / "migrations")
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

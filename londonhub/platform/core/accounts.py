@@ -1,0 +1,157 @@
+"""Account services: registration, verification, password reset, sign-in checks.
+
+Plain functions, no `request`; views call one of these and render what they return or raise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from . import ratelimit
+from .extensions import db
+from .identity import (
+    Membership,
+    TokenInvalid,
+    User,
+    get_user_by_email,
+    make_token,
+    normalise_email,
+    read_token,
+)
+from .mail import send_email
+from .timeutil import utcnow
+
+VERIFY = "verify-email"
+RESET = "reset-password"
+
+
+class AccountError(ValueError):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class SignInBlocked(AccountError):
+    """Too many failed attempts for this email or address."""
+
+
+def create_user(
+    email: str, name: str, password: str | None, *, verified: bool = False, hub_admin: bool = False
+) -> User:
+    email = normalise_email(email)
+    if get_user_by_email(email) is not None:
+        raise AccountError("An account with this email address already exists", "email")
+    user = User(email=email, name=name.strip(), is_hub_admin=hub_admin)
+    if password:
+        user.set_password(password)
+    if verified:
+        user.email_verified_at = utcnow()
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def register(email: str, name: str, password: str) -> User:
+    user = create_user(email, name, password)
+    send_verification(user)
+    return user
+
+
+def send_verification(user: User) -> None:
+    token = make_token(VERIFY, {"uid": user.id, "email": user.email})
+    link = url_for("auth.verify_email", token=token, _external=True)
+    send_email(
+        user.email,
+        "Confirm your email address",
+        f"Hello {user.name},\n\nConfirm your email address for {current_app.config['HUB_NAME']} "
+        f"by opening this link:\n\n{link}\n\nThe link works for 24 hours.\n",
+    )
+
+
+def verify_email(token: str) -> User:
+    """Mark the email verified. Raises TokenExpired/TokenInvalid for a bad or stale link."""
+    data = read_token(VERIFY, token, current_app.config["TOKEN_MAX_AGE_SECONDS"])
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.email != data.get("email"):
+        raise TokenInvalid(VERIFY)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+def _password_fingerprint(user: User) -> str:
+    # The reset token names the current password hash, so it stops working once used.
+    return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:16]
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link if the account exists; say nothing either way (no enumeration)."""
+    user = get_user_by_email(email)
+    if user is None or user.is_disabled:
+        return
+    token = make_token(RESET, {"uid": user.id, "pw": _password_fingerprint(user)})
+    link = url_for("auth.reset_password", token=token, _external=True)
+    send_email(
+        user.email,
+        "Reset your password",
+        f"Hello {user.name},\n\nSomeone asked to reset the password for your "
+        f"{current_app.config['HUB_NAME']} account. To choose a new password, open:\n\n{link}\n\n"
+        "The link works for one hour and once only. If it was not you, ignore this email.\n",
+    )
+
+
+def user_for_reset_token(token: str) -> User:
+    data = read_token(RESET, token, current_app.config["RESET_TOKEN_MAX_AGE_SECONDS"])
+    user = db.session.get(User, data.get("uid"))
+    if user is None or data.get("pw") != _password_fingerprint(user):
+        raise TokenInvalid(RESET)
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = user_for_reset_token(token)
+    change_password(user, new_password)
+    # Following the emailed link proves the address.
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+def change_password(user: User, new_password: str) -> None:
+    """Set the password and end every existing session of this user."""
+    user.set_password(new_password)
+    user.end_all_sessions()
+
+
+def authenticate(email: str, password: str, address: str | None) -> User:
+    """Check a sign-in attempt, counting failures; raises AccountError with the message to show."""
+    email = normalise_email(email)
+    if ratelimit.sign_in_blocked(email, address):
+        raise SignInBlocked(
+            "Too many failed attempts. Wait 15 minutes, or reset your password.", "email"
+        )
+    user = get_user_by_email(email)
+    if user is None or not user.check_password(password) or user.is_disabled:
+        ratelimit.record_failed_sign_in(email, address)
+        raise AccountError("Enter a correct email address and password", "email")
+    if not user.email_verified:
+        raise AccountError(
+            "Confirm your email address first: use the link we sent you, or ask for a new one.",
+            "email",
+        )
+    ratelimit.clear_failed_sign_ins(email)
+    return user
+
+
+def memberships_of(user: User) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .where(Membership.user_id == user.id)
+            .options(joinedload(Membership.workspace))
+        )
+    )

@@ -1,0 +1,101 @@
+"""Configuration from environment variables: the one typed, documented place for settings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely (for example production with the default secret)."""
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def normalise_database_url(url: str) -> str:
+    """Platforms hand out `postgres://` URLs; SQLAlchemy needs the psycopg 3 dialect named."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the settings dict from the environment, then apply explicit overrides (tests)."""
+    env = os.environ
+    instance = Path(instance_path)
+    default_db = f"sqlite:///{instance / 'londonhub.sqlite3'}"
+    settings: dict[str, Any] = {
+        # "development", "testing" or "production"; production refuses unsafe defaults.
+        "ENV_NAME": env.get("LONDONHUB_ENV", "development"),
+        "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL", default_db)),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "MAIL_URL": env.get("MAIL_URL") or None,
+        "MAIL_FROM": env.get("MAIL_FROM", "Connecting Londoners <no-reply@connecting-londoners.test>"),
+        "MAIL_DIR": str(instance / "mail"),
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
+        "PLATFORM_FEE_PERCENT": _env_int("PLATFORM_FEE_PERCENT", 5),
+        "DEMO_PASSWORD": env.get("DEMO_PASSWORD", "london-demo-2026"),
+        # The shared brand: name and colours of the hub.
+        "HUB_NAME": env.get("HUB_NAME", "Connecting Londoners"),
+        "HUB_PRIMARY_COLOUR": env.get("HUB_PRIMARY_COLOUR", "#1d3557"),
+        "HUB_ACCENT_COLOUR": env.get("HUB_ACCENT_COLOUR", "#b5179e"),
+        # Uploads and tokens.
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        "LOGO_MAX_BYTES": _env_int("LOGO_MAX_BYTES", 512 * 1024),
+        "TOKEN_MAX_AGE_SECONDS": _env_int("TOKEN_MAX_AGE_SECONDS", 24 * 3600),
+        "RESET_TOKEN_MAX_AGE_SECONDS": _env_int("RESET_TOKEN_MAX_AGE_SECONDS", 3600),
+        "INVITE_MAX_AGE_SECONDS": _env_int("INVITE_MAX_AGE_SECONDS", 7 * 24 * 3600),
+        # Failed sign-ins allowed per email and per address within the window.
+        "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_FAILURE_WINDOW_SECONDS": _env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60),
+        # Session cookie: signed, HttpOnly, SameSite=Lax; Secure unless explicitly local http.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_flag(
+            "SESSION_COOKIE_SECURE", env.get("LONDONHUB_ENV") == "production"
+        ),
+        "SESSION_COOKIE_NAME": "londonhub_session",
+        "PERMANENT_SESSION_LIFETIME": _env_int("SESSION_LIFETIME_SECONDS", 12 * 3600),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "http"),
+        "SERVER_NAME": env.get("SERVER_NAME") or None,
+    }
+    if overrides:
+        settings.update(overrides)
+    check_config(settings)
+    return settings
+
+
+def check_config(settings: dict[str, Any]) -> None:
+    """Refuse to start production with settings that are only safe on a laptop."""
+    if settings["ENV_NAME"] != "production":
+        return
+    if settings["SECRET_KEY"] in (DEFAULT_SECRET_KEY, "", None) or len(settings["SECRET_KEY"]) < 32:
+        raise ConfigError(
+            "Production needs SECRET_KEY set to a random value of at least 32 characters."
+        )
+    if not settings["SESSION_COOKIE_SECURE"]:
+        raise ConfigError("Production needs secure session cookies (SESSION_COOKIE_SECURE).")

@@ -1,0 +1,61 @@
+"""Email, always sent by a job: SMTP when `MAIL_URL` is set, else the log and `instance/mail/`."""
+
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from flask import current_app
+
+from .jobs import enqueue, job
+from .timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def send_email(to: str, subject: str, body: str) -> None:
+    """Queue an email; it is sent after the current transaction commits."""
+    enqueue(deliver_email, to, subject, body)
+
+
+def _message(to: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    return message
+
+
+@job
+def deliver_email(to: str, subject: str, body: str) -> str:
+    message = _message(to, subject, body)
+    mail_url = current_app.config.get("MAIL_URL")
+    if mail_url:
+        _send_smtp(mail_url, message)
+        return "smtp"
+    folder = Path(current_app.config["MAIL_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
+    safe_to = re.sub(r"[^a-z0-9]+", "-", to.lower()).strip("-")
+    path = folder / f"{stamp}-{safe_to}.eml"
+    path.write_bytes(bytes(message))
+    log.info("Email to %s: %s\n%s\n(saved to %s)", to, subject, body, path)
+    return str(path)
+
+
+def _send_smtp(mail_url: str, message: EmailMessage) -> None:
+    """`smtp://user:pass@host:port` or `smtps://...`; `?starttls=1` upgrades plain SMTP."""
+    url = urlparse(mail_url)
+    port = url.port or (465 if url.scheme == "smtps" else 25)
+    smtp_cls = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
+    with smtp_cls(url.hostname or "localhost", port, timeout=30) as smtp:
+        if "starttls=1" in (url.query or ""):
+            smtp.starttls()
+        if url.username:
+            smtp.login(unquote(url.username), unquote(url.password or ""))
+        smtp.send_message(message)

@@ -1,0 +1,270 @@
+"""Workspaces (tenants) and the first layer of scoping.
+
+A query made in a workspace context can only see that workspace's tenant-owned rows: the
+`do_orm_execute` hook adds `with_loader_criteria` for every `TenantScoped` model, and a query
+for tenant-owned rows with no workspace context raises instead of silently reading everything.
+Cross-workspace reads go through `hub_scope()`, which is explicit and greppable.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from flask import Blueprint, abort, g, has_app_context
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    select,
+)
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, declared_attr, mapped_column
+from sqlalchemy.orm import with_loader_criteria
+
+from .extensions import db
+from .timeutil import utcnow
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class WorkspaceStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    ARCHIVED = "archived"
+
+
+class WorkspaceKind(enum.StrEnum):
+    CVS = "cvs"
+    VOLUNTEER_CENTRE = "volunteer_centre"
+    BOTH = "both"
+
+    @property
+    def label(self) -> str:
+        return {
+            "cvs": "Council for Voluntary Service",
+            "volunteer_centre": "Volunteer Centre",
+            "both": "CVS and Volunteer Centre",
+        }[self.value]
+
+
+def _enum(enum_cls: type[enum.Enum], name: str) -> Enum:
+    """Store enums by value as plain strings with a CHECK, portable to SQLite and PostgreSQL."""
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Workspace(db.Model):
+    """One borough's CVS or Volunteer Centre. A hub-level reference table, not tenant-owned."""
+
+    __tablename__ = "workspace"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[WorkspaceKind] = mapped_column(_enum(WorkspaceKind, "workspace_kind"))
+    borough: Mapped[str] = mapped_column(String(100))
+    status: Mapped[WorkspaceStatus] = mapped_column(
+        _enum(WorkspaceStatus, "workspace_status"), default=WorkspaceStatus.ACTIVE
+    )
+    description: Mapped[str] = mapped_column(Text, default="")
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    website: Mapped[str | None] = mapped_column(String(300))
+    #: Hex colour, checked on save to keep white text on it at WCAG AA contrast.
+    accent_colour: Mapped[str] = mapped_column(String(7), default="#1d70b8")
+    #: Logo bytes live in the database so every web instance serves the same file.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_content_type: Mapped[str | None] = mapped_column(String(20))
+    logo_version: Mapped[int] = mapped_column(Integer, default=0)
+    stripe_account_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == WorkspaceStatus.ACTIVE
+
+    @property
+    def is_public(self) -> bool:
+        """Archived workspaces disappear from public pages; suspended ones show a notice."""
+        return self.status != WorkspaceStatus.ARCHIVED
+
+    def __repr__(self) -> str:
+        return f"<Workspace {self.slug}>"
+
+
+class TenantScoped:
+    """Mixin for tenant-owned models: a non-null `tenant_id`, unique `(tenant_id, id)`.
+
+    Children reference parents through `(tenant_id, parent_id)` (see DESIGN.md, Scale).
+    """
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy declared_attr
+        return mapped_column(
+            BigInteger().with_variant(Integer, "sqlite"),
+            ForeignKey("workspace.id", ondelete="RESTRICT"),
+            nullable=False,
+            index=True,
+        )
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:  # noqa: N805
+        return (UniqueConstraint("tenant_id", "id"),)
+
+
+class TenantContextMissing(RuntimeError):
+    """A tenant-owned model was queried outside any workspace context and outside hub scope."""
+
+
+class CrossTenantWrite(RuntimeError):
+    """An object of one workspace was about to be written from another workspace's context."""
+
+
+def current_tenant_id() -> int | None:
+    if not has_app_context():
+        return None
+    return g.get("_tenant_id")
+
+
+def in_hub_scope() -> bool:
+    return has_app_context() and bool(g.get("_hub_scope", False))
+
+
+@contextmanager
+def tenant_context(tenant_id: int) -> Iterator[None]:
+    """Run the block as workspace `tenant_id`: queries see only that workspace's rows."""
+    previous = g.get("_tenant_id")
+    previous_hub = g.get("_hub_scope", False)
+    g._tenant_id = tenant_id
+    g._hub_scope = False
+    try:
+        yield
+    finally:
+        g._tenant_id = previous
+        g._hub_scope = previous_hub
+
+
+@contextmanager
+def hub_scope(reason: str) -> Iterator[None]:
+    """Read across workspaces, explicitly. `reason` says why, for the reader of the code."""
+    if not reason:
+        raise ValueError("hub_scope needs a reason")
+    previous_tenant = g.get("_tenant_id")
+    previous = g.get("_hub_scope", False)
+    g._hub_scope = True
+    g._tenant_id = None
+    try:
+        yield
+    finally:
+        g._hub_scope = previous
+        g._tenant_id = previous_tenant
+
+
+def enter_tenant(workspace: Workspace) -> None:
+    """Set the workspace for the rest of the request (used by the URL preprocessor)."""
+    g.tenant = workspace
+    g._tenant_id = workspace.id
+
+
+def _tenant_scoped_mappers(state: ORMExecuteState) -> bool:
+    return any(
+        isinstance(mapper.class_, type) and issubclass(mapper.class_, TenantScoped)
+        for mapper in state.all_mappers
+    )
+
+
+def _scope_query(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.execution_options.get("skip_tenant_scope"):
+        return
+    if in_hub_scope():
+        return
+    tid = current_tenant_id()
+    if tid is None:
+        if _tenant_scoped_mappers(state):
+            raise TenantContextMissing(
+                "Tenant-owned rows queried outside a workspace context; use tenant_context() "
+                "or hub_scope()."
+            )
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantScoped,
+            lambda cls: cls.tenant_id == tid,
+            include_aliases=True,
+            track_closure_variables=True,
+        )
+    )
+
+
+def _stamp_new_rows(session: Session, flush_context, instances) -> None:  # noqa: ANN001
+    if in_hub_scope():
+        return
+    tid = current_tenant_id()
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, TenantScoped):
+            continue
+        if obj.tenant_id is None:
+            if tid is None:
+                raise TenantContextMissing(
+                    f"{type(obj).__name__} created with no workspace context and no tenant_id"
+                )
+            obj.tenant_id = tid
+        elif tid is not None and obj.tenant_id != tid:
+            raise CrossTenantWrite(
+                f"{type(obj).__name__} of workspace {obj.tenant_id} written in workspace {tid}"
+            )
+
+
+def install_scoping() -> None:
+    """Attach the scoping hooks to every ORM session (idempotent)."""
+    if not event.contains(Session, "do_orm_execute", _scope_query):
+        event.listen(Session, "do_orm_execute", _scope_query)
+        event.listen(Session, "before_flush", _stamp_new_rows)
+
+
+def get_workspace_by_slug(slug: str) -> Workspace | None:
+    return db.session.scalar(select(Workspace).where(Workspace.slug == slug))
+
+
+def workspace_blueprint(name: str, import_name: str, suffix: str = "", **kwargs) -> Blueprint:  # noqa: ANN003
+    """A blueprint mounted at `/b/<slug>{suffix}` that resolves the workspace into `g.tenant`.
+
+    Unknown or archived slugs answer 404. Views never receive `slug`; `url_for` fills it in
+    from the current workspace.
+    """
+    bp = Blueprint(name, import_name, url_prefix=f"/b/<slug>{suffix}", **kwargs)
+
+    @bp.url_value_preprocessor
+    def _resolve_workspace(endpoint: str | None, values: dict | None) -> None:
+        slug = (values or {}).pop("slug", None)
+        workspace = get_workspace_by_slug(slug) if slug else None
+        if workspace is None or workspace.status == WorkspaceStatus.ARCHIVED:
+            abort(404, description="There is no borough workspace at this address.")
+        enter_tenant(workspace)
+
+    @bp.url_defaults
+    def _add_slug(endpoint: str, values: dict) -> None:
+        if "slug" not in values and g.get("tenant") is not None:
+            values["slug"] = g.tenant.slug
+
+    return bp

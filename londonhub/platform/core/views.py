@@ -1,0 +1,188 @@
+"""Sign-in, sign-out, registration, email verification, password reset and /account."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from . import accounts
+from .extensions import db
+from .forms import (
+    AccountDetailsForm,
+    ChangePasswordForm,
+    EmailOnlyForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from .identity import TokenExpired, TokenInvalid, get_user_by_email
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: never an open redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _sign_in(user) -> None:  # noqa: ANN001
+    session.clear()  # a fresh session on sign-in: no fixation
+    login_user(user)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # noqa: ANN201
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
+        except accounts.SignInBlocked as exc:
+            form.email.errors.append(str(exc))
+            status = 429
+        except accounts.AccountError as exc:
+            form.email.errors.append(str(exc))
+            status = 400
+        else:
+            db.session.commit()
+            next_url = _safe_next(request.args.get("next"))
+            _sign_in(user)
+            flash(f"You are signed in as {user.email}.", "success")
+            return redirect(next_url or url_for("auth.account"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():  # noqa: ANN201
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        user.end_all_sessions()
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have been signed out.", "success")
+    return redirect(url_for("brand.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():  # noqa: ANN201
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            accounts.register(form.email.data, form.name.data, form.password.data)
+        except accounts.AccountError as exc:
+            getattr(form, exc.field or "email").errors.append(str(exc))
+        else:
+            db.session.commit()
+            return render_template("auth/check_email.html", email=form.email.data.lower())
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.get("/verify-email/<token>")
+def verify_email(token: str):  # noqa: ANN201
+    try:
+        user = accounts.verify_email(token)
+    except TokenExpired:
+        return _token_problem("This confirmation link has expired", "auth.resend_verification")
+    except TokenInvalid:
+        return _token_problem("This confirmation link is not valid", "auth.resend_verification")
+    db.session.commit()
+    flash(f"Thank you: {user.email} is confirmed. You can now sign in.", "success")
+    return redirect(url_for("auth.login"))
+
+
+def _token_problem(title: str, retry_endpoint: str):  # noqa: ANN202
+    return render_template("auth/token_problem.html", title=title, retry=url_for(retry_endpoint)), 400
+
+
+@bp.route("/verify-email/new", methods=["GET", "POST"])
+def resend_verification():  # noqa: ANN201
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        user = get_user_by_email(form.email.data)
+        if user is not None and not user.email_verified:
+            accounts.send_verification(user)
+        db.session.commit()
+        return render_template("auth/check_email.html", email=form.email.data.lower())
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/resend.html", form=form), status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():  # noqa: ANN201
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/check_email.html", email=form.email.data.lower(), reset=True)
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):  # noqa: ANN201
+    try:
+        accounts.user_for_reset_token(token)
+    except TokenExpired:
+        return _token_problem("This password reset link has expired", "auth.forgot_password")
+    except TokenInvalid:
+        return _token_problem(
+            "This password reset link is not valid or has already been used",
+            "auth.forgot_password",
+        )
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        accounts.reset_password(token, form.password.data)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reset.html", form=form), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():  # noqa: ANN201
+    user = current_user._get_current_object()
+    details = AccountDetailsForm(prefix="details", obj=user)
+    password = ChangePasswordForm(prefix="password")
+    status = 200
+    if request.method == "POST":
+        if "details-name" in request.form:
+            if details.validate_on_submit():
+                user.name = details.name.data.strip()
+                db.session.commit()
+                flash("Your name has been updated.", "success")
+                return redirect(url_for("auth.account"))
+        elif password.validate_on_submit():
+            if not user.check_password(password.current_password.data):
+                password.current_password.errors.append("Your current password is not correct")
+            else:
+                accounts.change_password(user, password.password.data)
+                db.session.commit()
+                _sign_in(user)  # this session continues under the new key; all others end
+                flash("Your password has been changed. Other sessions have been signed out.", "success")
+                return redirect(url_for("auth.account"))
+        status = 400
+    return (
+        render_template(
+            "auth/account.html",
+            user=user,
+            memberships=accounts.memberships_of(user),
+            details=details,
+            password=password,
+        ),
+        status,
+    )

@@ -1,0 +1,1 @@
+"""Volunteering packages sold to companies, their employees and placements."""

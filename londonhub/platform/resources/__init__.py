@@ -1,0 +1,1 @@
+"""The shared pool of peer-reviewed resources."""

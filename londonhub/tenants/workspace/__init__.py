@@ -1,0 +1,1 @@
+"""A workspace's public page and its admin: profile, logo, staff, roles, invitations, audit."""

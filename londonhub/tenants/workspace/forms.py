@@ -1,0 +1,67 @@
+"""Workspace admin forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import EmailField, SelectField, StringField, TextAreaField, URLField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, URL
+
+from londonhub.platform.core.identity import Role
+
+ROLE_CHOICES = [(r.value, r.label) for r in (Role.STAFF, Role.ADMIN, Role.OWNER)]
+
+
+class ProfileForm(FlaskForm):
+    description = TextAreaField(
+        "About your organisation",
+        validators=[Length(max=5000, message="Keep the description to 5,000 characters or fewer")],
+    )
+    contact_email = EmailField(
+        "Contact email",
+        validators=[
+            Optional(),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email("Enter an email address like hello@example.org", check_deliverability=False),
+        ],
+    )
+    contact_phone = StringField(
+        "Contact phone",
+        validators=[
+            Optional(),
+            Regexp(r"^[0-9 +()-]{6,40}$", message="Enter a phone number, like 020 7946 0000"),
+        ],
+    )
+    website = URLField(
+        "Website",
+        validators=[
+            Optional(),
+            Length(max=300, message="Website address must be 300 characters or fewer"),
+            URL(require_tld=True, message="Enter a full web address, like https://example.org"),
+            Regexp(r"^https?://", message="The web address must start with https:// or http://"),
+        ],
+    )
+    accent_colour = StringField(
+        "Accent colour",
+        validators=[DataRequired("Enter an accent colour, like #1d70b8")],
+    )
+
+
+class LogoForm(FlaskForm):
+    logo = FileField("Logo", validators=[FileRequired("Choose a PNG or JPEG file to upload")])
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[
+            DataRequired("Enter the email address of the person to invite"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email("Enter an email address like name@example.org", check_deliverability=False),
+        ],
+    )
+    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.STAFF.value)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)

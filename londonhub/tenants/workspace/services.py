@@ -1,0 +1,327 @@
+"""Workspace admin verbs. Each takes the workspace explicitly, checks permission first,
+raises a domain error with a message for a person, and flushes; the view commits."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from londonhub.platform.brand.colours import accent_problem
+from londonhub.platform.core.audit import record
+from londonhub.platform.core.extensions import db
+from londonhub.platform.core.identity import (
+    Membership,
+    Role,
+    TokenInvalid,
+    User,
+    get_user_by_email,
+    has_role,
+    make_token,
+    normalise_email,
+    read_token,
+)
+from londonhub.platform.core.mail import send_email
+from londonhub.platform.core.tenancy import Workspace, WorkspaceStatus, tenant_context
+from londonhub.platform.core.timeutil import as_utc, utcnow
+
+from .models import Invitation, InvitationStatus
+
+INVITE = "workspace-invite"
+LOGO_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
+LOGO_MAX_PIXELS = 2000
+
+
+class NotAllowed(PermissionError):
+    """The person may not do this in this workspace (403)."""
+
+
+class NotFound(LookupError):
+    """No such object in this workspace (404: never reveal another workspace's objects)."""
+
+
+class AdminError(ValueError):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def require_role(user: User, workspace: Workspace, minimum: Role, *, write: bool = False) -> None:
+    """Permission check first, in every service: role in this workspace; writes need it active."""
+    if not has_role(user, workspace, minimum):
+        raise NotAllowed(f"You need the {minimum.value} role in {workspace.name} to do this")
+    if write and workspace.status != WorkspaceStatus.ACTIVE:
+        raise NotAllowed(f"{workspace.name} is {workspace.status.value}: it cannot be changed")
+
+
+# --- profile ---------------------------------------------------------------------------------
+
+
+def update_profile(user: User, workspace: Workspace, **fields: str | None) -> Workspace:
+    require_role(user, workspace, Role.ADMIN, write=True)
+    problem = accent_problem(fields.get("accent_colour") or "")
+    if problem:
+        raise AdminError(problem, "accent_colour")
+    values = {
+        "description": (fields.get("description") or "").strip(),
+        "contact_email": (fields.get("contact_email") or "").strip().lower() or None,
+        "contact_phone": (fields.get("contact_phone") or "").strip() or None,
+        "website": (fields.get("website") or "").strip() or None,
+        "accent_colour": (fields.get("accent_colour") or "").lower(),
+    }
+    changed = [name for name, value in values.items() if getattr(workspace, name) != value]
+    for name, value in values.items():
+        setattr(workspace, name, value)
+    record(
+        "workspace.profile",
+        f"Updated the public profile of {workspace.name}",
+        workspace=workspace,
+        actor=user,
+        fields=changed,
+    )
+    db.session.flush()
+    return workspace
+
+
+def check_logo(data: bytes) -> str:
+    """The logo's content type, judged by its bytes (never its name): PNG or JPEG only."""
+    from PIL import Image, UnidentifiedImageError
+
+    limit = current_app.config["LOGO_MAX_BYTES"]
+    if not data:
+        raise AdminError("Choose a logo file to upload", "logo")
+    if len(data) > limit:
+        raise AdminError(f"The logo must be smaller than {limit // 1024} KB", "logo")
+    if not (data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff")):
+        raise AdminError("The logo must be a PNG or JPEG image", "logo")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image_format = image.format
+            width, height = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise AdminError("The logo file is damaged or not a PNG or JPEG image", "logo") from exc
+    if image_format not in LOGO_TYPES:
+        raise AdminError("The logo must be a PNG or JPEG image", "logo")
+    if width > LOGO_MAX_PIXELS or height > LOGO_MAX_PIXELS:
+        raise AdminError(
+            f"The logo must be at most {LOGO_MAX_PIXELS} by {LOGO_MAX_PIXELS} pixels", "logo"
+        )
+    return LOGO_TYPES[image_format]
+
+
+def set_logo(user: User, workspace: Workspace, data: bytes) -> Workspace:
+    require_role(user, workspace, Role.ADMIN, write=True)
+    content_type = check_logo(data)
+    workspace.logo = data
+    workspace.logo_content_type = content_type
+    workspace.logo_version = (workspace.logo_version or 0) + 1
+    record("workspace.logo", f"Uploaded a new logo for {workspace.name}", workspace=workspace,
+           actor=user, bytes=len(data), content_type=content_type)
+    db.session.flush()
+    return workspace
+
+
+def remove_logo(user: User, workspace: Workspace) -> Workspace:
+    require_role(user, workspace, Role.ADMIN, write=True)
+    workspace.logo = None
+    workspace.logo_content_type = None
+    workspace.logo_version = 0
+    record("workspace.logo_removed", f"Removed the logo of {workspace.name}", workspace=workspace,
+           actor=user)
+    db.session.flush()
+    return workspace
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+def list_members(workspace: Workspace) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .where(Membership.workspace_id == workspace.id)
+            .options(joinedload(Membership.user))
+            .order_by(Membership.created_at, Membership.id)
+        )
+    )
+
+
+def get_member(workspace: Workspace, membership_id: int) -> Membership:
+    membership = db.session.scalar(
+        select(Membership)
+        .where(Membership.workspace_id == workspace.id, Membership.id == membership_id)
+        .options(joinedload(Membership.user))
+    )
+    if membership is None:
+        raise NotFound("No such member in this workspace")
+    return membership
+
+
+def _owner_count(workspace: Workspace) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.workspace_id == workspace.id, Membership.role == Role.OWNER)
+    )
+
+
+def _may_manage(actor: User, workspace: Workspace, role: Role) -> None:
+    """Admins manage staff and admins; only owners grant or take away ownership."""
+    require_role(actor, workspace, Role.ADMIN, write=True)
+    if role == Role.OWNER and not has_role(actor, workspace, Role.OWNER):
+        raise NotAllowed("Only an owner can make or change owners")
+
+
+def change_role(actor: User, workspace: Workspace, membership_id: int, role: Role) -> Membership:
+    membership = get_member(workspace, membership_id)
+    _may_manage(actor, workspace, max(role, membership.role, key=lambda r: r.rank))
+    if membership.role == role:
+        raise AdminError(f"{membership.user.name} is already {role.value}", "role")
+    if membership.role == Role.OWNER and _owner_count(workspace) <= 1:
+        raise AdminError("A workspace must keep at least one owner: make someone else owner first", "role")
+    previous = membership.role
+    membership.role = role
+    record(
+        "member.role",
+        f"Changed {membership.user.email} from {previous.value} to {role.value}",
+        workspace=workspace,
+        actor=actor,
+        member=membership.user.email,
+        previous=previous.value,
+        role=role.value,
+    )
+    db.session.flush()
+    return membership
+
+
+def remove_member(actor: User, workspace: Workspace, membership_id: int) -> None:
+    membership = get_member(workspace, membership_id)
+    _may_manage(actor, workspace, membership.role)
+    if membership.role == Role.OWNER and _owner_count(workspace) <= 1:
+        raise AdminError("The last owner cannot be removed: make someone else owner first")
+    email = membership.user.email
+    db.session.delete(membership)
+    record("member.remove", f"Removed {email} from {workspace.name}", workspace=workspace,
+           actor=actor, member=email)
+    db.session.flush()
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+
+def list_pending_invitations(workspace: Workspace) -> list[Invitation]:
+    with tenant_context(workspace.id):
+        return list(
+            db.session.scalars(
+                select(Invitation)
+                .where(Invitation.status == InvitationStatus.PENDING)
+                .order_by(Invitation.created_at)
+            )
+        )
+
+
+def invite(actor: User, workspace: Workspace, email: str, role: Role) -> Invitation:
+    _may_manage(actor, workspace, role)
+    email = normalise_email(email)
+    existing_user = get_user_by_email(email)
+    if existing_user is not None and has_role(existing_user, workspace, Role.STAFF):
+        raise AdminError(f"{email} is already a member of {workspace.name}", "email")
+    with tenant_context(workspace.id):
+        already = db.session.scalar(
+            select(Invitation.id).where(
+                Invitation.email == email, Invitation.status == InvitationStatus.PENDING
+            )
+        )
+        if already is not None:
+            raise AdminError(f"{email} has already been invited", "email")
+        max_age = current_app.config["INVITE_MAX_AGE_SECONDS"]
+        invitation = Invitation(
+            email=email,
+            role=role,
+            invited_by_id=actor.id,
+            expires_at=utcnow() + timedelta(seconds=max_age),
+        )
+        db.session.add(invitation)
+        db.session.flush()
+        token = make_token(INVITE, {"tid": workspace.id, "iid": invitation.id})
+        link = url_for("workspace_invites.accept", token=token, _external=True)
+        send_email(
+            email,
+            f"You are invited to join {workspace.name}",
+            f"{actor.name} has invited you to join {workspace.name} on "
+            f"{current_app.config['HUB_NAME']} as {role.value}.\n\nTo accept, open:\n\n{link}\n\n"
+            f"The invitation works for {max_age // 86400} days.\n",
+        )
+    record("member.invite", f"Invited {email} as {role.value}", workspace=workspace, actor=actor,
+           email=email, role=role.value)
+    db.session.flush()
+    return invitation
+
+
+def revoke_invitation(actor: User, workspace: Workspace, invitation_id: int) -> None:
+    require_role(actor, workspace, Role.ADMIN, write=True)
+    with tenant_context(workspace.id):
+        invitation = db.session.scalar(
+            select(Invitation).where(
+                Invitation.id == invitation_id, Invitation.status == InvitationStatus.PENDING
+            )
+        )
+        if invitation is None:
+            raise NotFound("No such invitation in this workspace")
+        invitation.status = InvitationStatus.REVOKED
+        db.session.flush()
+    record("member.invite_revoked", f"Revoked the invitation of {invitation.email}",
+           workspace=workspace, actor=actor, email=invitation.email)
+
+
+class InvitationProblem(Exception):
+    """The invitation link cannot be used; the message says why."""
+
+
+def read_invitation(token: str) -> tuple[Workspace, Invitation]:
+    """Resolve an invitation link into its workspace and pending invitation."""
+    try:
+        data = read_token(INVITE, token, current_app.config["INVITE_MAX_AGE_SECONDS"])
+    except TokenInvalid as exc:
+        raise InvitationProblem("This invitation link is not valid or has expired") from exc
+    workspace = db.session.get(Workspace, data.get("tid"))
+    if workspace is None or workspace.status != WorkspaceStatus.ACTIVE:
+        raise InvitationProblem("This invitation is for a workspace that is not open")
+    with tenant_context(workspace.id):
+        invitation = db.session.scalar(select(Invitation).where(Invitation.id == data.get("iid")))
+    if invitation is None or invitation.status == InvitationStatus.REVOKED:
+        raise InvitationProblem("This invitation has been withdrawn")
+    if invitation.status == InvitationStatus.ACCEPTED:
+        raise InvitationProblem("This invitation has already been used")
+    if as_utc(invitation.expires_at) < utcnow():
+        raise InvitationProblem("This invitation has expired")
+    return workspace, invitation
+
+
+def accept_invitation(user: User, token: str) -> Workspace:
+    workspace, invitation = read_invitation(token)
+    if normalise_email(user.email) != invitation.email:
+        raise InvitationProblem(
+            f"This invitation is for {invitation.email}; you are signed in as {user.email}"
+        )
+    with tenant_context(workspace.id):
+        invitation.status = InvitationStatus.ACCEPTED
+        invitation.accepted_at = utcnow()
+        membership = db.session.scalar(
+            select(Membership).where(
+                Membership.workspace_id == workspace.id, Membership.user_id == user.id
+            )
+        )
+        if membership is None:
+            db.session.add(Membership(workspace_id=workspace.id, user_id=user.id, role=invitation.role))
+        elif invitation.role.rank > membership.role.rank:
+            membership.role = invitation.role
+        db.session.flush()
+    record("member.join", f"{user.email} joined as {invitation.role.value}", workspace=workspace,
+           actor=user)
+    db.session.flush()
+    return workspace

@@ -1,0 +1,236 @@
+"""Public workspace page, workspace admin, and invitation links. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy.orm import undefer
+
+from londonhub.platform.core import audit
+from londonhub.platform.core.extensions import db, login_manager
+from londonhub.platform.core.identity import Role, role_in
+from londonhub.platform.core.tenancy import Workspace, workspace_blueprint
+
+from . import services
+from .forms import InviteForm, LogoForm, ProfileForm, RoleForm
+
+public_bp = workspace_blueprint("workspace", __name__, template_folder="templates")
+admin_bp = workspace_blueprint("workspace_admin", __name__, "/admin", template_folder="templates")
+invites_bp = Blueprint("workspace_invites", __name__, template_folder="templates")
+
+
+# --- public ----------------------------------------------------------------------------------
+
+
+@public_bp.get("/")
+def home():  # noqa: ANN201
+    return render_template("workspace/home.html", workspace=g.tenant)
+
+
+@public_bp.get("/logo")
+def logo():  # noqa: ANN201
+    workspace = db.session.get(Workspace, g.tenant.id, options=[undefer(Workspace.logo)])
+    if not workspace.logo:
+        abort(404)
+    response = Response(workspace.logo, mimetype=workspace.logo_content_type)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+# --- admin -----------------------------------------------------------------------------------
+
+
+@admin_bp.before_request
+def require_member():  # noqa: ANN201
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    g.role = role_in(current_user, g.tenant)
+    if g.role is None:
+        abort(403, description="You are not a member of this workspace.")
+    return None
+
+
+@admin_bp.errorhandler(services.NotAllowed)
+def not_allowed(error: services.NotAllowed):  # noqa: ANN201
+    db.session.rollback()
+    return render_template("brand/error.html", code=403, title="You cannot do that here",
+                           message=str(error)), 403
+
+
+@admin_bp.errorhandler(services.NotFound)
+def not_found(error: services.NotFound):  # noqa: ANN201
+    db.session.rollback()
+    return render_template("brand/error.html", code=404, title="Page not found",
+                           message=str(error)), 404
+
+
+@admin_bp.get("/")
+def index():  # noqa: ANN201
+    events, _ = audit.list_events(workspace=g.tenant, per_page=5)
+    members = services.list_members(g.tenant)
+    return render_template("workspace/admin_index.html", events=events, members=members)
+
+
+@admin_bp.route("/profile", methods=["GET", "POST"])
+def profile():  # noqa: ANN201
+    workspace = g.tenant
+    services.require_role(current_user, workspace, Role.ADMIN)
+    form = ProfileForm(obj=workspace)
+    logo_form = LogoForm(prefix="logo")
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                current_user, workspace,
+                **{name: getattr(form, name).data for name in
+                   ("description", "contact_email", "contact_phone", "website", "accent_colour")},
+            )
+        except services.AdminError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "description").errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Your public profile has been saved.", "success")
+            return redirect(url_for(".profile"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("workspace/admin_profile.html", form=form, logo_form=logo_form), status
+
+
+@admin_bp.post("/logo")
+def upload_logo():  # noqa: ANN201
+    workspace = g.tenant
+    services.require_role(current_user, workspace, Role.ADMIN, write=True)
+    logo_form = LogoForm(prefix="logo")
+    if logo_form.validate_on_submit():
+        try:
+            services.set_logo(current_user, workspace, logo_form.logo.data.read())
+        except services.AdminError as exc:
+            db.session.rollback()
+            logo_form.logo.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Your logo has been uploaded.", "success")
+            return redirect(url_for(".profile"))
+    return render_template(
+        "workspace/admin_profile.html", form=ProfileForm(obj=workspace), logo_form=logo_form
+    ), 400
+
+
+@admin_bp.post("/logo/remove")
+def delete_logo():  # noqa: ANN201
+    services.remove_logo(current_user, g.tenant)
+    db.session.commit()
+    flash("Your logo has been removed.", "success")
+    return redirect(url_for(".profile"))
+
+
+@admin_bp.get("/members")
+def members():  # noqa: ANN201
+    return _members_page(InviteForm(prefix="invite"))
+
+
+def _members_page(invite_form: InviteForm, status: int = 200):  # noqa: ANN202
+    workspace = g.tenant
+    return render_template(
+        "workspace/admin_members.html",
+        members=services.list_members(workspace),
+        invitations=services.list_pending_invitations(workspace),
+        invite_form=invite_form,
+        role_choices=RoleForm().role.choices,
+        can_manage=g.role.rank >= Role.ADMIN.rank,
+    ), status
+
+
+@admin_bp.post("/members/invite")
+def invite():  # noqa: ANN201
+    form = InviteForm(prefix="invite")
+    if form.validate_on_submit():
+        try:
+            services.invite(current_user, g.tenant, form.email.data, Role(form.role.data))
+        except services.AdminError as exc:
+            db.session.rollback()
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"We have emailed an invitation to {form.email.data}.", "success")
+            return redirect(url_for(".members"))
+    return _members_page(form, 400)
+
+
+@admin_bp.post("/members/<int:membership_id>/role")
+def change_role(membership_id: int):  # noqa: ANN201
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash("Choose a role from the list.", "error")
+        return redirect(url_for(".members"))
+    try:
+        membership = services.change_role(current_user, g.tenant, membership_id, Role(form.role.data))
+    except services.AdminError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"{membership.user.name} is now {membership.role.value}.", "success")
+    return redirect(url_for(".members"))
+
+
+@admin_bp.post("/members/<int:membership_id>/remove")
+def remove_member(membership_id: int):  # noqa: ANN201
+    try:
+        services.remove_member(current_user, g.tenant, membership_id)
+    except services.AdminError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("The member has been removed.", "success")
+    return redirect(url_for(".members"))
+
+
+@admin_bp.post("/invitations/<int:invitation_id>/revoke")
+def revoke_invitation(invitation_id: int):  # noqa: ANN201
+    services.revoke_invitation(current_user, g.tenant, invitation_id)
+    db.session.commit()
+    flash("The invitation has been withdrawn.", "success")
+    return redirect(url_for(".members"))
+
+
+@admin_bp.get("/audit")
+def audit_log():  # noqa: ANN201
+    services.require_role(current_user, g.tenant, Role.ADMIN)
+    page = request.args.get("page", 1, type=int) or 1
+    events, has_next = audit.list_events(workspace=g.tenant, page=max(page, 1))
+    return render_template("workspace/admin_audit.html", events=events, page=max(page, 1),
+                           has_next=has_next)
+
+
+# --- invitation links ------------------------------------------------------------------------
+
+
+@invites_bp.route("/invites/<token>", methods=["GET", "POST"])
+@login_required
+def accept(token: str):  # noqa: ANN201
+    try:
+        workspace, invitation = services.read_invitation(token)
+    except services.InvitationProblem as exc:
+        return render_template("workspace/invite_problem.html", problem=str(exc)), 400
+    if request.method == "POST":
+        try:
+            services.accept_invitation(current_user, token)
+        except services.InvitationProblem as exc:
+            db.session.rollback()
+            return render_template("workspace/invite_problem.html", problem=str(exc)), 400
+        db.session.commit()
+        flash(f"Welcome to {workspace.name}.", "success")
+        return redirect(url_for("workspace_admin.index", slug=workspace.slug))
+    return render_template("workspace/invite.html", workspace=workspace, invitation=invitation)
