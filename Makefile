@@ -1,0 +1,48 @@
+# Connecting Londoners: `make run` serves the demo, `make test` runs the whole suite.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install services lint format migrate seed clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/flask --app wsgi db upgrade
+
+seed: migrate
+	$(BIN)/flask --app wsgi seed demo
+
+# The embedded default: SQLite in instance/, jobs in-process, mail written to instance/mail/.
+run: seed
+	SESSION_COOKIE_SECURE=false $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+services:
+	./scripts/ensure-services
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# The whole suite on PostgreSQL and Redis (with the browser tests), then again on SQLite with
+# in-process jobs to prove the embedded default.
+test: install services lint
+	LONDONHUB_TEST_DATABASE=postgres $(BIN)/pytest
+	LONDONHUB_TEST_DATABASE=sqlite $(BIN)/pytest -m "not postgres and not e2e"
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

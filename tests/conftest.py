@@ -1,0 +1,220 @@
+"""Shared fixtures.
+
+The suite runs on real PostgreSQL and Redis by default (`LONDONHUB_TEST_DATABASE=postgres`);
+`make test` runs it again on SQLite with in-process jobs (`LONDONHUB_TEST_DATABASE=sqlite`) to
+prove the embedded default. Tests marked `postgres` need PostgreSQL and are left out of the
+SQLite pass only. A missing PostgreSQL or Redis is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from londonhub import create_app
+from londonhub.platform.core.accounts import create_user
+from londonhub.platform.core.extensions import db
+from londonhub.platform.core.identity import Membership, Role, User
+from londonhub.platform.core.tenancy import Workspace
+from londonhub.platform.core.workspaces import create_workspace
+
+TEST_DATABASE = os.environ.get("LONDONHUB_TEST_DATABASE", "postgres")
+PG_ADMIN_URL = os.environ.get(
+    "LONDONHUB_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+PG_TEST_DB = os.environ.get("LONDONHUB_TEST_PG_DB", "londonhub_test")
+REDIS_TEST_URL = os.environ.get("LONDONHUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if TEST_DATABASE == "sqlite":
+        skip = pytest.mark.skip(reason="PostgreSQL-only; covered by the PostgreSQL pass")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
+
+
+def _create_pg_database() -> str:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            (PG_TEST_DB,),
+        )
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}"')
+        conn.execute(f'CREATE DATABASE "{PG_TEST_DB}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{PG_TEST_DB}".replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if TEST_DATABASE == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    elif TEST_DATABASE == "postgres":
+        url = _create_pg_database()
+    else:
+        raise pytest.UsageError(f"LONDONHUB_TEST_DATABASE must be postgres or sqlite, not {TEST_DATABASE}")
+    app = create_app(_base_config(url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _base_config(url: str, folder: Path) -> dict:
+    return {
+        "ENV_NAME": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "REDIS_URL": None,
+        "MAIL_URL": None,
+        "MAIL_DIR": str(folder / "mail"),
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": None,
+        "STRIPE_SECRET_KEY": None,
+    }
+
+
+def _wipe(app: Flask) -> None:
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                db.session.execute(text(f'DELETE FROM "{name}"'))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_config(database_url: str, tmp_path: Path) -> dict:
+    """Override entries in a test (before `app` is used) to change the app's settings."""
+    return _base_config(database_url, tmp_path)
+
+
+@pytest.fixture
+def app(app_config: dict) -> Iterator[Flask]:
+    application = create_app(app_config)
+    with application.app_context():
+        yield application
+        db.session.remove()
+    _wipe(application)
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A real Redis database, emptied before and after the test."""
+    from redis import Redis
+
+    connection = Redis.from_url(REDIS_TEST_URL)
+    connection.ping()  # no Redis is a failure, not a skip
+    connection.flushdb()
+    yield REDIS_TEST_URL
+    connection.flushdb()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # noqa: ANN201
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_workspace(app: Flask) -> Callable[..., Workspace]:
+    def factory(slug: str = "hackney", name: str | None = None, **kwargs) -> Workspace:  # noqa: ANN003
+        workspace = create_workspace(slug, name or f"{slug.title()} CVS", **kwargs)
+        db.session.commit()
+        return workspace
+
+    return factory
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    def factory(
+        email: str = "person@example.org",
+        *,
+        name: str = "Test Person",
+        password: str = PASSWORD,
+        workspace: Workspace | None = None,
+        role: Role | str | None = None,
+        verified: bool = True,
+        hub_admin: bool = False,
+    ) -> User:
+        user = create_user(email, name, password, verified=verified, hub_admin=hub_admin)
+        if workspace is not None:
+            db.session.add(
+                Membership(workspace_id=workspace.id, user_id=user.id, role=Role(role or "staff"))
+            )
+        db.session.commit()
+        return user
+
+    return factory
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD):  # noqa: ANN201
+        return self.client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):  # noqa: ANN201
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+class Outbox:
+    """Emails written by the in-process mail job to the instance's mail folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @property
+    def messages(self) -> list[Message]:
+        if not self.folder.exists():
+            return []
+        return [message_from_bytes(p.read_bytes()) for p in sorted(self.folder.glob("*.eml"))]
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.messages if m["To"] == address]
+
+    @staticmethod
+    def body(message: Message) -> str:
+        return message.get_payload(decode=True).decode()
+
+    def link(self, message: Message) -> str:
+        """The path of the first link in the message, for the test client."""
+        match = re.search(r"https?://[^/\s]+(/\S+)", self.body(message))
+        assert match, "no link in the email"
+        return match.group(1)
+
+
+@pytest.fixture
+def outbox(app: Flask) -> Outbox:
+    return Outbox(Path(app.config["MAIL_DIR"]))
