@@ -24,12 +24,17 @@ PAGES = ["/", "/hub/", "/hub/audit", "/b/ws-0/", "/b/ws-0/admin/", "/b/ws-0/admi
 
 
 def build(url: str, workspaces: int, members: int) -> dict[str, tuple[int, float]]:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-                      "MAIL_DIR": tempfile.mkdtemp()})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "MAIL_DIR": tempfile.mkdtemp()}
+    )
     with app.app_context():
         flask_migrate.upgrade()
-        hub = User(email="hub@bench.example.org", name="Hub", is_hub_admin=True,
-                   email_verified_at=db.func.now())
+        hub = User(
+            email="hub@bench.example.org",
+            name="Hub",
+            is_hub_admin=True,
+            email_verified_at=db.func.now(),
+        )
         hub.set_password("bench-password-123")
         db.session.add(hub)
         first = None
@@ -41,8 +46,13 @@ def build(url: str, workspaces: int, members: int) -> dict[str, tuple[int, float
             user = User(email=f"m{j}@bench.example.org", name=f"Member {j}", password_hash="x")
             db.session.add(user)
             db.session.flush()
-            db.session.add(Membership(workspace_id=first.id, user_id=user.id,
-                                      role=Role.OWNER if j == 0 else Role.STAFF))
+            db.session.add(
+                Membership(
+                    workspace_id=first.id,
+                    user_id=user.id,
+                    role=Role.OWNER if j == 0 else Role.STAFF,
+                )
+            )
         owner_membership = Membership(workspace_id=first.id, user_id=hub.id, role=Role.OWNER)
         db.session.add(owner_membership)
         db.session.commit()
@@ -50,7 +60,9 @@ def build(url: str, workspaces: int, members: int) -> dict[str, tuple[int, float
 
     counts: dict[str, tuple[int, float]] = {}
     client = app.test_client()
-    login = client.post("/login", data={"email": "hub@bench.example.org", "password": "bench-password-123"})
+    login = client.post(
+        "/login", data={"email": "hub@bench.example.org", "password": "bench-password-123"}
+    )
     assert login.status_code == 302, login.data[:3000]
     queries = 0
 

@@ -15,8 +15,21 @@ fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
+_migration_engine = None
+
+
 def get_engine():
-    return current_app.extensions['migrate'].db.engine
+    """Migrations run as the role that owns the tables (MIGRATION_DATABASE_URL) when it is set;
+    the app itself connects as a role that owns nothing, so row-level security holds for it."""
+    global _migration_engine
+    url = current_app.config.get('MIGRATION_DATABASE_URL')
+    if not url:
+        return current_app.extensions['migrate'].db.engine
+    if _migration_engine is None:
+        from sqlalchemy import create_engine, pool
+
+        _migration_engine = create_engine(url, poolclass=pool.NullPool)
+    return _migration_engine
 
 
 def get_engine_url():

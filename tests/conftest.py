@@ -45,7 +45,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(skip)
 
 
-def _create_pg_database() -> str:
+PG_OWNER_ROLE = "londonhub_test_owner"
+PG_APP_ROLE = "londonhub_test_app"
+
+
+def _pg_url(role: str, database: str) -> str:
+    """A psycopg 3 URL on the admin URL's host for `role` and `database`."""
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(PG_ADMIN_URL)
+    return admin.set(
+        drivername="postgresql+psycopg", username=role, database=database
+    ).render_as_string(hide_password=False)
+
+
+def _create_pg_database() -> None:
+    """A fresh database owned by a migration role; the app will connect as a role that owns
+    nothing and cannot bypass row-level security, as in production."""
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
@@ -54,24 +70,59 @@ def _create_pg_database() -> str:
             (PG_TEST_DB,),
         )
         conn.execute(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}"')
-        conn.execute(f'CREATE DATABASE "{PG_TEST_DB}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    return f"{base}/{PG_TEST_DB}".replace("postgresql://", "postgresql+psycopg://", 1)
+        if not conn.execute(
+            "SELECT 1 FROM pg_roles WHERE rolname = %s", (PG_OWNER_ROLE,)
+        ).fetchone():
+            conn.execute(f"CREATE ROLE {PG_OWNER_ROLE} LOGIN CREATEROLE")
+        conn.execute(f'CREATE DATABASE "{PG_TEST_DB}" OWNER {PG_OWNER_ROLE}')
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str | None]:
+    """`app`: what the app connects with; `owner`: the tables' owner (migrations, wiping);
+    `superuser`: sees every row regardless of RLS (for checking what tests did)."""
     if TEST_DATABASE == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        urls = {"app": url, "owner": url, "superuser": url}
     elif TEST_DATABASE == "postgres":
-        url = _create_pg_database()
+        _create_pg_database()
+        urls = {
+            "app": _pg_url(PG_APP_ROLE, PG_TEST_DB),
+            "owner": _pg_url(PG_OWNER_ROLE, PG_TEST_DB),
+            "superuser": _pg_url(make_url_username(PG_ADMIN_URL), PG_TEST_DB),
+        }
     else:
-        raise pytest.UsageError(f"LONDONHUB_TEST_DATABASE must be postgres or sqlite, not {TEST_DATABASE}")
-    app = create_app(_base_config(url, tmp_path_factory.mktemp("instance")))
+        raise pytest.UsageError(
+            f"LONDONHUB_TEST_DATABASE must be postgres or sqlite, not {TEST_DATABASE}"
+        )
+    config = _base_config(urls["app"], tmp_path_factory.mktemp("instance"))
+    config["MIGRATION_DATABASE_URL"] = urls["owner"] if TEST_DATABASE == "postgres" else None
+    config["DATABASE_APP_ROLE"] = PG_APP_ROLE
+    app = create_app(config)
     with app.app_context():
         flask_migrate.upgrade()
+        if TEST_DATABASE == "postgres":
+            from sqlalchemy import create_engine, pool
+
+            from londonhub.platform.core.rls import ensure_app_role
+
+            owner = create_engine(urls["owner"], poolclass=pool.NullPool)
+            with owner.begin() as connection:
+                ensure_app_role(connection, PG_APP_ROLE)
+            owner.dispose()
         db.engine.dispose()
-    return url
+    return urls
+
+
+def make_url_username(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).username or "postgres"
+
+
+@pytest.fixture(scope="session")
+def database_url(database_urls: dict[str, str | None]) -> str:
+    return database_urls["app"]
 
 
 def _base_config(url: str, folder: Path) -> dict:
@@ -89,18 +140,23 @@ def _base_config(url: str, folder: Path) -> dict:
     }
 
 
-def _wipe(app: Flask) -> None:
+def _wipe(app: Flask, owner_url: str) -> None:
+    """Empty every table as the owner (the app's role may not TRUNCATE)."""
+    from sqlalchemy import create_engine, pool
+
     with app.app_context():
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        if db.engine.dialect.name == "postgresql":
-            quoted = ", ".join(f'"{name}"' for name in tables)
-            db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                db.session.execute(text(f'DELETE FROM "{name}"'))
-        db.session.commit()
         db.session.remove()
         db.engine.dispose()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    engine = create_engine(owner_url, poolclass=pool.NullPool)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                connection.execute(text(f'DELETE FROM "{name}"'))
+    engine.dispose()
 
 
 @pytest.fixture
@@ -110,12 +166,12 @@ def app_config(database_url: str, tmp_path: Path) -> dict:
 
 
 @pytest.fixture
-def app(app_config: dict) -> Iterator[Flask]:
+def app(app_config: dict, database_urls: dict) -> Iterator[Flask]:
     application = create_app(app_config)
     with application.app_context():
         yield application
         db.session.remove()
-    _wipe(application)
+    _wipe(application, database_urls["owner"])
 
 
 @pytest.fixture

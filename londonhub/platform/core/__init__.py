@@ -11,7 +11,7 @@ from .extensions import csrf, db, login_manager, migrate
 
 
 def init_core(app: Flask) -> None:
-    from . import cli, health, jobs, ratelimit, security, tenancy, views
+    from . import cli, health, jobs, ratelimit, rls, security, tenancy, views
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite's own pool settings; pre-ping is for network databases.
@@ -33,6 +33,7 @@ def init_core(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(health.bp)
     cli.init_app(app)
+    rls.init_app(app)
 
 
 def _migrations_dir(app: Flask) -> str:

@@ -48,6 +48,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "ENV_NAME": env.get("LONDONHUB_ENV", "development"),
         "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL", default_db)),
+        # Migrations connect as the tables' owner; the app as a role owning nothing (RLS).
+        "MIGRATION_DATABASE_URL": normalise_database_url(env.get("MIGRATION_DATABASE_URL", ""))
+        or None,
+        "DATABASE_APP_ROLE": env.get("DATABASE_APP_ROLE", "londonhub_app"),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "MAIL_URL": env.get("MAIL_URL") or None,
         "MAIL_FROM": env.get("MAIL_FROM", "Connecting Londoners <no-reply@connecting-londoners.test>"),
