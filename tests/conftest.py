@@ -8,6 +8,7 @@ SQLite pass only. A missing PostgreSQL or Redis is an error, never a skip.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -165,9 +166,19 @@ def app_config(database_url: str, tmp_path: Path) -> dict:
     return _base_config(database_url, tmp_path)
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in an empty context, so it gets its own app context, `g` and database
+    session, as in production, instead of reusing the test's (Flask reuses a pushed app
+    context, which would carry `g` and the session from one request into the next)."""
+
+    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config: dict, database_urls: dict) -> Iterator[Flask]:
     application = create_app(app_config)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         yield application
         db.session.remove()

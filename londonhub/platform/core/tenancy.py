@@ -13,13 +13,15 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
-from flask import Blueprint, abort, g, has_app_context
+from flask import Blueprint, abort, g, has_app_context, has_request_context, request
 from sqlalchemy import (
     BigInteger,
     DateTime,
     Enum,
     ForeignKey,
+    ForeignKeyConstraint,
     Integer,
     LargeBinary,
     String,
@@ -127,7 +129,7 @@ class TenantScoped:
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple:  # noqa: N805
-        return (UniqueConstraint("tenant_id", "id"),)
+        return tenant_table_args()
 
 
 class TenantContextMissing(RuntimeError):
@@ -167,6 +169,7 @@ def hub_scope(reason: str) -> Iterator[None]:
     """Read across workspaces, explicitly. `reason` says why, for the reader of the code."""
     if not reason:
         raise ValueError("hub_scope needs a reason")
+    _audit_hub_scope(reason)
     previous_tenant = g.get("_tenant_id")
     previous = g.get("_hub_scope", False)
     g._hub_scope = True
@@ -176,6 +179,40 @@ def hub_scope(reason: str) -> Iterator[None]:
     finally:
         g._hub_scope = previous
         g._tenant_id = previous_tenant
+
+
+def _audit_hub_scope(reason: str) -> None:
+    """A person's request that reads across workspaces leaves a trace, once per reason."""
+    if not has_request_context():
+        return
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return  # public cross-London listings: published data only, nothing to audit
+    seen = g.setdefault("_hub_scope_audited", set())
+    if reason in seen:
+        return
+    seen.add(reason)
+    from .audit import record  # audit imports this module
+
+    record("hub.scope", f"Read across workspaces: {reason}", reason=reason, path=request.path)
+
+
+def tenant_foreign_key(
+    columns: list[str], parent_table: str, parent_columns: list[str], **kwargs: Any
+) -> ForeignKeyConstraint:
+    """A child's reference to a tenant-owned parent through `(tenant_id, parent_id)`, so the
+    database refuses a child that points into another workspace."""
+    return ForeignKeyConstraint(
+        ["tenant_id", *columns],
+        [f"{parent_table}.tenant_id", *(f"{parent_table}.{c}" for c in parent_columns)],
+        **kwargs,
+    )
+
+
+def tenant_table_args(*extra: Any) -> tuple:
+    """`__table_args__` for a TenantScoped model that needs more than the default."""
+    return (UniqueConstraint("tenant_id", "id"), *extra)
 
 
 def enter_tenant(workspace: Workspace) -> None:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from londonhub.platform.core.tenancy import WorkspaceKind
@@ -23,4 +23,4 @@ class CreateWorkspaceForm(FlaskForm):
         validators=[DataRequired("Enter the borough, like Hackney"),
                     Length(max=100, message="Borough must be 100 characters or fewer")],
     )
-    kind = SelectField("Kind", choices=[(k.value, k.label) for k in WorkspaceKind])
+    kind = SelectField("Kind", choices=[SelectChoice(k.value, k.label) for k in WorkspaceKind])

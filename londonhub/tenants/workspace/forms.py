@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import EmailField, SelectField, StringField, TextAreaField, URLField
+from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, URL
 
 from londonhub.platform.core.identity import Role
 
-ROLE_CHOICES = [(r.value, r.label) for r in (Role.STAFF, Role.ADMIN, Role.OWNER)]
+ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in (Role.STAFF, Role.ADMIN, Role.OWNER)]
 
 
 class ProfileForm(FlaskForm):

@@ -281,9 +281,18 @@ def revoke_invitation(actor: User, workspace: Workspace, invitation_id: int) -> 
 class InvitationProblem(Exception):
     """The invitation link cannot be used; the message says why."""
 
+    status = 400
 
-def read_invitation(token: str) -> tuple[Workspace, Invitation]:
-    """Resolve an invitation link into its workspace and pending invitation."""
+
+class InvitationForSomeoneElse(InvitationProblem):
+    """Signed in as another person: the invitation and its workspace stay private (403)."""
+
+    status = 403
+
+
+def read_invitation(token: str, user: User) -> tuple[Workspace, Invitation]:
+    """Resolve an invitation link into its workspace and pending invitation, for the person it
+    was sent to only."""
     try:
         data = read_token(INVITE, token, current_app.config["INVITE_MAX_AGE_SECONDS"])
     except TokenInvalid as exc:
@@ -297,17 +306,18 @@ def read_invitation(token: str) -> tuple[Workspace, Invitation]:
         raise InvitationProblem("This invitation has been withdrawn")
     if invitation.status == InvitationStatus.ACCEPTED:
         raise InvitationProblem("This invitation has already been used")
+    if normalise_email(user.email) != invitation.email:
+        raise InvitationForSomeoneElse(
+            f"This invitation was sent to another email address than yours ({user.email}). "
+            "Sign in with the address it was sent to"
+        )
     if as_utc(invitation.expires_at) < utcnow():
         raise InvitationProblem("This invitation has expired")
     return workspace, invitation
 
 
 def accept_invitation(user: User, token: str) -> Workspace:
-    workspace, invitation = read_invitation(token)
-    if normalise_email(user.email) != invitation.email:
-        raise InvitationProblem(
-            f"This invitation is for {invitation.email}; you are signed in as {user.email}"
-        )
+    workspace, invitation = read_invitation(token, user)
     with tenant_context(workspace.id):
         invitation.status = InvitationStatus.ACCEPTED
         invitation.accepted_at = utcnow()

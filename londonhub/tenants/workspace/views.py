@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import undefer
 
 from londonhub.platform.core import audit
+from londonhub.platform.core.access import public
 from londonhub.platform.core.extensions import db, login_manager
 from londonhub.platform.core.identity import Role, role_in
 from londonhub.platform.core.tenancy import Workspace, workspace_blueprint
@@ -33,11 +34,13 @@ invites_bp = Blueprint("workspace_invites", __name__, template_folder="templates
 
 
 @public_bp.get("/")
+@public
 def home():  # noqa: ANN201
     return render_template("workspace/home.html", workspace=g.tenant)
 
 
 @public_bp.get("/logo")
+@public
 def logo():  # noqa: ANN201
     workspace = db.session.get(Workspace, g.tenant.id, options=[undefer(Workspace.logo)])
     if not workspace.logo:
@@ -221,15 +224,15 @@ def audit_log():  # noqa: ANN201
 @login_required
 def accept(token: str):  # noqa: ANN201
     try:
-        workspace, invitation = services.read_invitation(token)
+        workspace, invitation = services.read_invitation(token, current_user)
     except services.InvitationProblem as exc:
-        return render_template("workspace/invite_problem.html", problem=str(exc)), 400
+        return render_template("workspace/invite_problem.html", problem=str(exc)), exc.status
     if request.method == "POST":
         try:
             services.accept_invitation(current_user, token)
         except services.InvitationProblem as exc:
             db.session.rollback()
-            return render_template("workspace/invite_problem.html", problem=str(exc)), 400
+            return render_template("workspace/invite_problem.html", problem=str(exc)), exc.status
         db.session.commit()
         flash(f"Welcome to {workspace.name}.", "success")
         return redirect(url_for("workspace_admin.index", slug=workspace.slug))

@@ -1,0 +1,271 @@
+"""The cross-tenant matrix: walk every route of the app as each role of workspace A, aimed at
+workspace B's slug and B's object ids, by GET and by POST with a valid CSRF token.
+
+Routes come from `app.url_map`, so a route added later is walked without anyone editing this
+file; a route whose parameters the walk cannot fill in is reported as a failure until it is
+given a filler here (or an exemption with its reason).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, create_engine, inspect, pool, select, text
+from werkzeug.routing import Rule
+
+from londonhub.platform.core.access import is_public
+from londonhub.platform.core.extensions import db
+from londonhub.platform.core.identity import Membership, Role, make_token
+from londonhub.platform.core.tenancy import TenantScoped, Workspace, tenant_context
+from londonhub.platform.core.timeutil import utcnow
+from londonhub.platform.core.workspaces import create_workspace
+
+PASSWORD = "correct horse battery staple"
+ROLES = (Role.OWNER, Role.ADMIN, Role.STAFF)
+REFUSED = {403, 404, 405}
+#: Text that only B's private data contains: it must never appear in an answer to A.
+SECRET = "beta-private-7f3a"
+
+#: Routes the walk does not aim at workspace B, each with the reason.
+EXEMPT: dict[str, str] = {
+    "brand.static": "the brand's CSS and images: the same files for everyone",
+    "auth.verify_email": "a signed token for one person's own email address, not workspace data",
+    "auth.reset_password": "a signed token for one person's own account, not workspace data",
+}
+
+
+@dataclass
+class Side:
+    workspace: Workspace
+    users: dict[Role, str]  # role -> email
+    #: model name -> id of the one row of that model in this workspace
+    objects: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    a: Side
+    b: Side
+
+
+# --- one object of every tenant-owned model in a workspace -------------------------------------
+
+
+def _invitation(side_name: str, workspace: Workspace) -> Any:
+    from londonhub.tenants.workspace.models import Invitation
+
+    invitation = Invitation(
+        email=f"invitee-{side_name}-{SECRET if side_name == 'beta' else 'a'}@example.org",
+        role=Role.STAFF,
+        expires_at=utcnow() + timedelta(days=7),
+    )
+    db.session.add(invitation)
+    return invitation
+
+
+#: model class name -> factory(side_name, workspace) creating one row in the current context.
+TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, Workspace], Any]] = {
+    "Invitation": _invitation,
+}
+
+
+def tenant_models() -> list[type]:
+    return sorted(
+        (
+            mapper.class_
+            for mapper in db.Model.registry.mappers
+            if issubclass(mapper.class_, TenantScoped)
+        ),
+        key=lambda cls: cls.__name__,
+    )
+
+
+def build_side(name: str, make_user: Callable[..., Any]) -> Side:
+    workspace = create_workspace(f"{name}-borough", f"{name.title()} CVS")
+    workspace.description = f"{name.title()} public description"
+    db.session.commit()
+    users = {}
+    for role in ROLES:
+        email = f"{role.value}@{name}.example.org"
+        make_user(email, name=f"{name} {role.value}", workspace=workspace, role=role)
+        users[role] = email
+    side = Side(workspace, users)
+    with tenant_context(workspace.id):
+        rows = {
+            model.__name__: TENANT_OBJECT_FACTORIES[model.__name__](name, workspace)
+            for model in tenant_models()
+        }
+        db.session.flush()
+        side.objects = {model_name: row.id for model_name, row in rows.items()}
+        db.session.commit()
+    side.objects["Membership"] = db.session.scalar(
+        select(Membership.id).where(
+            Membership.workspace_id == workspace.id, Membership.role == Role.OWNER
+        )
+    )
+    return side
+
+
+# --- filling in URL parameters with B's values -------------------------------------------------
+
+
+def _invite_token(world: World) -> str:
+    invitation_id = world.b.objects["Invitation"]
+    return make_token("workspace-invite", {"tid": world.b.workspace.id, "iid": invitation_id})
+
+
+#: URL parameter name -> B's value.
+PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
+    "slug": lambda w: w.b.workspace.slug,
+    "membership_id": lambda w: w.b.objects["Membership"],
+    "invitation_id": lambda w: w.b.objects["Invitation"],
+}
+
+#: endpoint -> all its parameters, where a name alone is ambiguous.
+ENDPOINT_FILLERS: dict[str, Callable[[World], dict[str, Any]]] = {
+    "workspace_invites.accept": lambda w: {"token": _invite_token(w)},
+}
+
+
+def fill(rule: Rule, world: World) -> dict[str, Any] | None:
+    if rule.endpoint in ENDPOINT_FILLERS:
+        return ENDPOINT_FILLERS[rule.endpoint](world)
+    values = {}
+    for name in rule.arguments:
+        if name not in PARAM_FILLERS:
+            return None
+        values[name] = PARAM_FILLERS[name](world)
+    return values
+
+
+def post_payload(world: World, csrf_token: str) -> dict[str, str]:
+    """Plausible values for every form in the app, and a forged tenant id."""
+    return {
+        "csrf_token": csrf_token,
+        "tenant_id": str(world.b.workspace.id),
+        "role": "owner",
+        "action": "archive",
+        "email": "intruder@example.org",
+        "invite-email": "intruder@example.org",
+        "invite-role": "owner",
+        "description": "PWNED",
+        "accent_colour": "#000000",
+        "name": "PWNED",
+        "slug": "pwned",
+        "borough": "PWNED",
+        "kind": "cvs",
+    }
+
+
+# --- the walk ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    endpoint: str
+    path: str
+    method: str
+    role: str
+    status: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} as {self.role} of A: {self.status} ({self.problem})"
+
+
+@dataclass
+class WalkResult:
+    cases: int = 0
+    failures: list[Case] = field(default_factory=list)
+    unfilled: list[str] = field(default_factory=list)
+    routes: int = 0
+
+
+def snapshot(engine: Engine) -> dict[str, list[tuple]]:
+    """Every row of every table, read past row-level security (superuser) or plainly (SQLite)."""
+    rows = {}
+    with engine.connect() as connection:
+        for table in sorted(inspect(connection).get_table_names()):
+            if table == "alembic_version":
+                continue
+            rows[table] = [
+                tuple(map(repr, row))
+                for row in connection.execute(text(f'SELECT * FROM "{table}" ORDER BY 1'))
+            ]
+    return rows
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    page = client.get(path)
+    match = re.search(rb'name="(?:[a-z]+-)?csrf_token"[^>]*value="([^"]+)"', page.data)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1).decode()
+
+
+def sign_in(app: Flask, email: str) -> tuple[FlaskClient, str]:
+    """A client signed in as `email`, and a valid CSRF token of its session."""
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302, f"could not sign in as {email}: {response.data[-2500:]}"
+    return client, csrf_token(client, "/account")
+
+
+def walk(app: Flask, world: World, snapshot_url: str, only: str | None = None) -> WalkResult:
+    """Walk every route with parameters (or only those whose endpoint starts with `only`)."""
+    engine = create_engine(snapshot_url, poolclass=pool.NullPool)
+    try:
+        return _walk(app, world, engine, only)
+    finally:
+        engine.dispose()
+
+
+def _walk(app: Flask, world: World, engine: Engine, only: str | None) -> WalkResult:
+    result = WalkResult()
+    clients = {role: sign_in(app, world.a.users[role]) for role in ROLES}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.arguments or rule.endpoint in EXEMPT:
+            continue
+        if only and not rule.endpoint.startswith(only):
+            continue
+        result.routes += 1
+        values = fill(rule, world)
+        if values is None:
+            result.unfilled.append(f"{rule.endpoint} ({rule.rule})")
+            continue
+        with app.test_request_context():
+            from flask import url_for
+
+            path = url_for(rule.endpoint, **values)
+        public = is_public(app.view_functions[rule.endpoint])
+        for role in ROLES:
+            client, token = clients[role]
+            for method in ("GET", "POST"):
+                before = snapshot(engine)
+                if method == "GET":
+                    response = client.get(path)
+                else:
+                    response = client.post(path, data=post_payload(world, token))
+                after = snapshot(engine)
+                result.cases += 1
+                body = response.get_data(as_text=True)
+                case = lambda problem, r=response, m=method, rl=role: Case(  # noqa: E731
+                    rule.endpoint, path, m, rl.value, r.status_code, problem
+                )
+                if before != after:
+                    changed = [t for t in before if before[t] != after.get(t)]
+                    result.failures.append(case(f"database changed: {', '.join(changed)}"))
+                if SECRET in body:
+                    result.failures.append(case("answer shows workspace B's private data"))
+                allowed = REFUSED | ({200} if public and method == "GET" else set())
+                if response.status_code not in allowed:
+                    result.failures.append(case(f"expected one of {sorted(allowed)}"))
+    return result
