@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -257,9 +258,7 @@ def _walk(app: Flask, world: World, engine: Engine, only: str | None) -> WalkRes
                 after = snapshot(engine)
                 result.cases += 1
                 body = response.get_data(as_text=True)
-                case = lambda problem, r=response, m=method, rl=role: Case(  # noqa: E731
-                    rule.endpoint, path, m, rl.value, r.status_code, problem
-                )
+                case = partial(Case, rule.endpoint, path, method, role.value, response.status_code)
                 if before != after:
                     changed = [t for t in before if before[t] != after.get(t)]
                     result.failures.append(case(f"database changed: {', '.join(changed)}"))

@@ -30,8 +30,14 @@ from sqlalchemy import (
     event,
     select,
 )
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, declared_attr, mapped_column
-from sqlalchemy.orm import with_loader_criteria
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    declared_attr,
+    mapped_column,
+    with_loader_criteria,
+)
 
 from .extensions import db
 from .timeutil import utcnow
