@@ -1,4 +1,4 @@
-"""Connecting Londoners: one Flask application for the hub, every borough workspace and the public."""
+"""Connecting Londoners: one Flask app for the hub, every borough workspace and the public."""
 
 from __future__ import annotations
 

@@ -10,10 +10,12 @@ import hashlib
 from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import ratelimit
 from .extensions import db
 from .identity import (
+    PASSWORD_HASH_METHOD,
     Membership,
     TokenInvalid,
     User,
@@ -37,6 +39,15 @@ class AccountError(ValueError):
 
 class SignInBlocked(AccountError):
     """Too many failed attempts for this email or address."""
+
+
+def describe_duration(seconds: int) -> str:
+    """How long a link works, in words: "24 hours", "1 hour", "30 minutes"."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        count, unit = seconds // 3600, "hour"
+    else:
+        count, unit = max(1, -(-seconds // 60)), "minute"
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
 
 
 def create_user(
@@ -68,7 +79,8 @@ def send_verification(user: User) -> None:
         user.email,
         "Confirm your email address",
         f"Hello {user.name},\n\nConfirm your email address for {current_app.config['HUB_NAME']} "
-        f"by opening this link:\n\n{link}\n\nThe link works for 24 hours.\n",
+        f"by opening this link:\n\n{link}\n\n"
+        f"The link works for {describe_duration(current_app.config['TOKEN_MAX_AGE_SECONDS'])}.\n",
     )
 
 
@@ -100,7 +112,8 @@ def request_password_reset(email: str) -> None:
         "Reset your password",
         f"Hello {user.name},\n\nSomeone asked to reset the password for your "
         f"{current_app.config['HUB_NAME']} account. To choose a new password, open:\n\n{link}\n\n"
-        "The link works for one hour and once only. If it was not you, ignore this email.\n",
+        f"The link works for {describe_duration(current_app.config['RESET_TOKEN_MAX_AGE_SECONDS'])}"
+        " and once only. If it was not you, ignore this email.\n",
     )
 
 
@@ -115,6 +128,8 @@ def user_for_reset_token(token: str) -> User:
 def reset_password(token: str, new_password: str) -> User:
     user = user_for_reset_token(token)
     change_password(user, new_password)
+    # The sign-in page tells a locked-out person to reset their password: that must work.
+    ratelimit.clear_failed_sign_ins(user.email)
     # Following the emailed link proves the address.
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
@@ -127,14 +142,29 @@ def change_password(user: User, new_password: str) -> None:
     user.end_all_sessions()
 
 
+_dummy_hash: str | None = None
+
+
+def _spend_a_password_check(password: str) -> None:
+    """Hash as long for an unknown email as for a known one: timing reveals no accounts."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = generate_password_hash("no such account", method=PASSWORD_HASH_METHOD)
+    check_password_hash(_dummy_hash, password)
+
+
 def authenticate(email: str, password: str, address: str | None) -> User:
     """Check a sign-in attempt, counting failures; raises AccountError with the message to show."""
     email = normalise_email(email)
     if ratelimit.sign_in_blocked(email, address):
+        window = current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"]
         raise SignInBlocked(
-            "Too many failed attempts. Wait 15 minutes, or reset your password.", "email"
+            f"Too many failed attempts. Wait {describe_duration(window)}, or reset your password.",
+            "email",
         )
     user = get_user_by_email(email)
+    if user is None or not user.password_hash:
+        _spend_a_password_check(password)
     if user is None or not user.check_password(password) or user.is_disabled:
         ratelimit.record_failed_sign_in(email, address)
         raise AccountError("Enter a correct email address and password", "email")

@@ -22,7 +22,9 @@ class AuditEvent(db.Model):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
     actor_id: Mapped[int | None] = mapped_column(
         ID_TYPE, ForeignKey("user_account.id", ondelete="SET NULL")
     )

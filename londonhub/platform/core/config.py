@@ -23,7 +23,7 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
-def _env_flag(name: str, default: bool) -> bool:
+def _env_flag(name: str, default: bool | None) -> bool | None:
     raw = os.environ.get(name)
     if raw in (None, ""):
         return default
@@ -54,7 +54,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "DATABASE_APP_ROLE": env.get("DATABASE_APP_ROLE", "londonhub_app"),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "MAIL_URL": env.get("MAIL_URL") or None,
-        "MAIL_FROM": env.get("MAIL_FROM", "Connecting Londoners <no-reply@connecting-londoners.test>"),
+        "MAIL_FROM": env.get(
+            "MAIL_FROM", "Connecting Londoners <no-reply@connecting-londoners.test>"
+        ),
         "MAIL_DIR": str(instance / "mail"),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
@@ -77,9 +79,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # Session cookie: signed, HttpOnly, SameSite=Lax; Secure unless explicitly local http.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _env_flag(
-            "SESSION_COOKIE_SECURE", env.get("LONDONHUB_ENV") == "production"
-        ),
+        # None until the environment is known: see below.
+        "SESSION_COOKIE_SECURE": _env_flag("SESSION_COOKIE_SECURE", None),
         "SESSION_COOKIE_NAME": "londonhub_session",
         "PERMANENT_SESSION_LIFETIME": _env_int("SESSION_LIFETIME_SECONDS", 12 * 3600),
         "WTF_CSRF_TIME_LIMIT": None,
@@ -89,6 +90,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     }
     if overrides:
         settings.update(overrides)
+    if settings["SESSION_COOKIE_SECURE"] is None:
+        # Secure by default in production, however production was named (env or overrides).
+        settings["SESSION_COOKIE_SECURE"] = settings["ENV_NAME"] == "production"
     check_config(settings)
     return settings
 

@@ -21,9 +21,15 @@ def strong_password(form: FlaskForm, field: StringField) -> None:
         raise ValidationError("Choose a less common password")
 
 
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 def email_field(label: str = "Email address") -> EmailField:
     return EmailField(
         label,
+        # Pasted addresses often carry spaces; they are never part of the address.
+        filters=[_strip],
         validators=[
             DataRequired("Enter your email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),
@@ -52,7 +58,10 @@ class RegisterForm(FlaskForm):
     password = PasswordField("Create a password", validators=[strong_password])
     confirm = PasswordField(
         "Confirm your password",
-        validators=[DataRequired("Confirm your password"), EqualTo("password", "Passwords do not match")],
+        validators=[
+            DataRequired("Confirm your password"),
+            EqualTo("password", "Passwords do not match"),
+        ],
     )
 
 
@@ -64,7 +73,10 @@ class ResetPasswordForm(FlaskForm):
     password = PasswordField("New password", validators=[strong_password])
     confirm = PasswordField(
         "Confirm your new password",
-        validators=[DataRequired("Confirm your new password"), EqualTo("password", "Passwords do not match")],
+        validators=[
+            DataRequired("Confirm your new password"),
+            EqualTo("password", "Passwords do not match"),
+        ],
     )
 
 
@@ -85,5 +97,8 @@ class ChangePasswordForm(FlaskForm):
     password = PasswordField("New password", validators=[strong_password])
     confirm = PasswordField(
         "Confirm your new password",
-        validators=[DataRequired("Confirm your new password"), EqualTo("password", "Passwords do not match")],
+        validators=[
+            DataRequired("Confirm your new password"),
+            EqualTo("password", "Passwords do not match"),
+        ],
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from .extensions import db
 from .tenancy import current_tenant_id, tenant_context
@@ -50,6 +50,8 @@ class PendingJob:
     kwargs: dict[str, Any]
     tenant_id: int | None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The savepoint (if any) the job was enqueued in: rolling it back drops the job.
+    savepoint: SessionTransaction | None = field(default=None, repr=False, compare=False)
 
 
 def enqueue(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -57,8 +59,15 @@ def enqueue(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
 
     The job carries the current workspace; it cannot choose another one through its arguments.
     """
-    pending = PendingJob(job_name(fn), args, kwargs, current_tenant_id())
-    db.session.info.setdefault("pending_jobs", []).append(pending)
+    session = db.session()
+    if not session.in_transaction():
+        # Begin now (no connection is taken yet), so a rollback before any query still
+        # drops the job instead of leaving it for whichever commit comes next.
+        session.begin()
+    pending = PendingJob(
+        job_name(fn), args, kwargs, current_tenant_id(), savepoint=session.get_nested_transaction()
+    )
+    session.info.setdefault("pending_jobs", []).append(pending)
 
 
 def _pending(session: Session) -> list[PendingJob]:
@@ -66,6 +75,10 @@ def _pending(session: Session) -> list[PendingJob]:
 
 
 def _after_commit(session: Session) -> None:
+    # SQLAlchemy also calls this when a savepoint is released: the jobs must wait for the
+    # outermost commit, since the transaction may still roll back.
+    if session.get_nested_transaction() is not None:
+        return
     jobs = _pending(session)
     if not jobs:
         return
@@ -74,16 +87,36 @@ def _after_commit(session: Session) -> None:
         dispatch(app, pending)
 
 
-def _after_rollback(session: Session) -> None:
-    # A rollback of the outermost transaction drops every job it would have pushed.
-    if not session.in_transaction():
+def _inside(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:
+        _pending(session)  # the whole transaction rolled back: drop every job
+        return
+    # A savepoint rolled back: drop the jobs enqueued inside it, keep the others.
+    kept = [p for p in _pending(session) if not _inside(p.savepoint, previous)]
+    if kept:
+        session.info["pending_jobs"] = kept
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction ended without a commit (for example `session.close()`):
+    # whatever is still pending was never committed.
+    if transaction.parent is None:
         _pending(session)
 
 
 def install_job_hooks() -> None:
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", lambda s, prev: _after_rollback(s))
+        event.listen(Session, "after_soft_rollback", _after_soft_rollback)
+        event.listen(Session, "after_transaction_end", _after_transaction_end)
 
 
 def dispatch(app: Flask, pending: PendingJob) -> None:
@@ -125,6 +158,12 @@ def get_queue(app: Flask | None = None):  # noqa: ANN201 - rq.Queue, imported la
 _worker_app: Flask | None = None
 
 
+def set_worker_app(app: Flask | None) -> None:
+    """Give worker processes an app to run jobs in (instead of building one from the env)."""
+    global _worker_app
+    _worker_app = app
+
+
 def _app_for_worker() -> Flask:
     global _worker_app
     if _worker_app is None:
@@ -132,6 +171,16 @@ def _app_for_worker() -> Flask:
 
         _worker_app = create_app()
     return _worker_app
+
+
+def _app_for_job(app: Flask | None) -> Flask:
+    """The app a job runs in: the one given, else the one whose context is active (an
+    in-process worker, as in tests), else the worker's own app built from the environment."""
+    if app is not None:
+        return app
+    if has_app_context():
+        return current_app._get_current_object()
+    return _app_for_worker()
 
 
 def run_job(
@@ -142,15 +191,11 @@ def run_job(
     app: Flask | None = None,
 ) -> Any:
     """Run one registered job in exactly one app context and its workspace context."""
+    # Building the app imports every area, which registers its jobs.
+    app = _app_for_job(app)
     fn = _REGISTRY.get(name)
     if fn is None:
-        # Importing the app registers every job (blueprints import their services).
-        app = app or (current_app._get_current_object() if has_app_context() else None)
-        app = app or _app_for_worker()
-        fn = _REGISTRY.get(name)
-        if fn is None:
-            raise LookupError(f"unknown job {name}")
-    app = app or _app_for_worker()
+        raise LookupError(f"unknown job {name}")
     with app.app_context():
         try:
             if tenant_id is None:

@@ -25,7 +25,12 @@ LONDON_WORKSPACES: list[tuple[str, str, str, WorkspaceKind]] = [
     ("brent", "Brent", "CVS Brent", WorkspaceKind.CVS),
     ("bromley", "Bromley", "Community Links Bromley", WorkspaceKind.BOTH),
     ("camden", "Camden", "Voluntary Action Camden", WorkspaceKind.CVS),
-    ("city-of-london", "City of London", "City of London Volunteer Centre", WorkspaceKind.VOLUNTEER_CENTRE),
+    (
+        "city-of-london",
+        "City of London",
+        "City of London Volunteer Centre",
+        WorkspaceKind.VOLUNTEER_CENTRE,
+    ),
     ("croydon", "Croydon", "Croydon Voluntary Action", WorkspaceKind.CVS),
     ("ealing", "Ealing", "Ealing CVS", WorkspaceKind.CVS),
     ("enfield", "Enfield", "Enfield Voluntary Action", WorkspaceKind.CVS),
@@ -38,8 +43,18 @@ LONDON_WORKSPACES: list[tuple[str, str, str, WorkspaceKind]] = [
     ("hillingdon", "Hillingdon", "Hillingdon Association of Voluntary Services", WorkspaceKind.CVS),
     ("hounslow", "Hounslow", "Hounslow Voluntary Action", WorkspaceKind.CVS),
     ("islington", "Islington", "Voluntary Action Islington", WorkspaceKind.CVS),
-    ("kensington-and-chelsea", "Kensington and Chelsea", "Kensington and Chelsea Social Council", WorkspaceKind.CVS),
-    ("kingston-upon-thames", "Kingston upon Thames", "Kingston Voluntary Action", WorkspaceKind.BOTH),
+    (
+        "kensington-and-chelsea",
+        "Kensington and Chelsea",
+        "Kensington and Chelsea Social Council",
+        WorkspaceKind.CVS,
+    ),
+    (
+        "kingston-upon-thames",
+        "Kingston upon Thames",
+        "Kingston Voluntary Action",
+        WorkspaceKind.BOTH,
+    ),
     ("lambeth", "Lambeth", "Lambeth CVS", WorkspaceKind.CVS),
     ("lewisham", "Lewisham", "Lewisham Local", WorkspaceKind.CVS),
     ("merton", "Merton", "Merton Connected", WorkspaceKind.BOTH),
@@ -48,7 +63,12 @@ LONDON_WORKSPACES: list[tuple[str, str, str, WorkspaceKind]] = [
     ("richmond-upon-thames", "Richmond upon Thames", "Richmond CVS", WorkspaceKind.CVS),
     ("southwark", "Southwark", "Community Southwark", WorkspaceKind.CVS),
     ("sutton", "Sutton", "Volunteer Centre Sutton", WorkspaceKind.VOLUNTEER_CENTRE),
-    ("tower-hamlets", "Tower Hamlets", "Tower Hamlets Council for Voluntary Service", WorkspaceKind.CVS),
+    (
+        "tower-hamlets",
+        "Tower Hamlets",
+        "Tower Hamlets Council for Voluntary Service",
+        WorkspaceKind.CVS,
+    ),
     ("waltham-forest", "Waltham Forest", "Waltham Forest CVS", WorkspaceKind.CVS),
     ("wandsworth", "Wandsworth", "Volunteer Centre Wandsworth", WorkspaceKind.VOLUNTEER_CENTRE),
     ("westminster", "Westminster", "One Westminster", WorkspaceKind.BOTH),
@@ -92,7 +112,10 @@ def seed_demo() -> dict[str, int]:
         workspace = db.session.scalar(select(Workspace).where(Workspace.slug == slug))
         if workspace is None:
             workspace = create_workspace(
-                slug, name, borough=borough, kind=kind,
+                slug,
+                name,
+                borough=borough,
+                kind=kind,
                 accent_colour=DEMO_ACCENTS[index % len(DEMO_ACCENTS)],
             )
             workspace.description = (

@@ -30,6 +30,7 @@ from sqlalchemy import (
     event,
     select,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -38,6 +39,7 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
+from sqlalchemy.sql import visitors
 
 from .extensions import db
 from .timeutil import utcnow
@@ -227,10 +229,27 @@ def enter_tenant(workspace: Workspace) -> None:
     g._tenant_id = workspace.id
 
 
+def _is_tenant_class(cls: object) -> bool:
+    return isinstance(cls, type) and issubclass(cls, TenantScoped)
+
+
+def _tenant_tables() -> set[str]:
+    return {
+        mapper.local_table.name
+        for mapper in db.Model.registry.mappers
+        if _is_tenant_class(mapper.class_) and mapper.local_table is not None
+    }
+
+
 def _tenant_scoped_mappers(state: ORMExecuteState) -> bool:
+    """Whether the statement reads or writes tenant-owned rows anywhere: as its entity, and
+    also in `select_from()`, joins, subqueries and EXISTS, which `all_mappers` leaves out."""
+    if any(_is_tenant_class(mapper.class_) for mapper in state.all_mappers):
+        return True
+    tables = _tenant_tables()
     return any(
-        isinstance(mapper.class_, type) and issubclass(mapper.class_, TenantScoped)
-        for mapper in state.all_mappers
+        getattr(element, "__visit_name__", None) == "table" and element.name in tables
+        for element in visitors.iterate(state.statement)
     )
 
 
@@ -260,10 +279,16 @@ def _scope_query(state: ORMExecuteState) -> None:
 
 
 def _stamp_new_rows(session: Session, flush_context, instances) -> None:  # noqa: ANN001
+    """Stamp new rows with the workspace; refuse writes to another workspace's rows.
+
+    Flush-time UPDATEs and DELETEs go by primary key, without the loader criteria, so an
+    object loaded in one workspace and changed, re-homed or deleted in another is refused
+    here: both its stored and its new `tenant_id` must be the current workspace.
+    """
     if in_hub_scope():
         return
     tid = current_tenant_id()
-    for obj in list(session.new) + list(session.dirty):
+    for obj in session.new:
         if not isinstance(obj, TenantScoped):
             continue
         if obj.tenant_id is None:
@@ -276,6 +301,19 @@ def _stamp_new_rows(session: Session, flush_context, instances) -> None:  # noqa
             raise CrossTenantWrite(
                 f"{type(obj).__name__} of workspace {obj.tenant_id} written in workspace {tid}"
             )
+    if tid is None:
+        return
+    for verb, objects in (("written", session.dirty), ("deleted", session.deleted)):
+        for obj in objects:
+            if not isinstance(obj, TenantScoped):
+                continue
+            stored = sa_inspect(obj).attrs.tenant_id.history.deleted
+            owners = {obj.tenant_id, *stored}
+            if owners != {tid}:
+                owner = next(iter(sorted(owners - {tid}, key=str)), None)
+                raise CrossTenantWrite(
+                    f"{type(obj).__name__} of workspace {owner} {verb} in workspace {tid}"
+                )
 
 
 def install_scoping() -> None:

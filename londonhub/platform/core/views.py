@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from . import accounts
@@ -25,6 +34,10 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 def _safe_next(target: str | None) -> str | None:
     """Only same-site paths: never an open redirect."""
     if not target:
+        return None
+    # Browsers read a backslash as a slash ("/\\evil.example" is "//evil.example") and drop
+    # tabs and newlines, so refuse both before judging the URL.
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -58,7 +71,10 @@ def login():  # noqa: ANN201
             return redirect(next_url or url_for("auth.account"))
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    headers = {}
+    if status == 429:
+        headers["Retry-After"] = str(current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @bp.post("/logout")
@@ -102,7 +118,9 @@ def verify_email(token: str):  # noqa: ANN201
 
 
 def _token_problem(title: str, retry_endpoint: str):  # noqa: ANN202
-    return render_template("auth/token_problem.html", title=title, retry=url_for(retry_endpoint)), 400
+    return render_template(
+        "auth/token_problem.html", title=title, retry=url_for(retry_endpoint)
+    ), 400
 
 
 @bp.route("/verify-email/new", methods=["GET", "POST"])
@@ -124,7 +142,12 @@ def forgot_password():  # noqa: ANN201
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
         db.session.commit()
-        return render_template("auth/check_email.html", email=form.email.data.lower(), reset=True)
+        return render_template(
+            "auth/check_email.html",
+            email=form.email.data.lower(),
+            reset=True,
+            valid_for=accounts.describe_duration(current_app.config["RESET_TOKEN_MAX_AGE_SECONDS"]),
+        )
     status = 400 if request.method == "POST" else 200
     return render_template("auth/forgot.html", form=form), status
 
@@ -173,7 +196,10 @@ def account():  # noqa: ANN201
                 accounts.change_password(user, password.password.data)
                 db.session.commit()
                 _sign_in(user)  # this session continues under the new key; all others end
-                flash("Your password has been changed. Other sessions have been signed out.", "success")
+                flash(
+                    "Your password has been changed. Other sessions have been signed out.",
+                    "success",
+                )
                 return redirect(url_for("auth.account"))
         status = 400
     return (

@@ -57,8 +57,12 @@ def create_workspace(
     )
     db.session.add(workspace)
     db.session.flush()
-    record("workspace.create", f"Created workspace {name} (/b/{slug}/)", workspace=workspace,
-           actor=actor)
+    record(
+        "workspace.create",
+        f"Created workspace {name} (/b/{slug}/)",
+        workspace=workspace,
+        actor=actor,
+    )
     return workspace
 
 
@@ -75,15 +79,14 @@ def set_workspace_status(
     if status == workspace.status:
         raise WorkspaceError(f"{workspace.name} is already {status.value}")
     if status not in ALLOWED_TRANSITIONS[workspace.status]:
+        article = "An" if workspace.status.value[0] in "aeiou" else "A"
         raise WorkspaceError(
-            f"A {workspace.status.value} workspace cannot become {status.value}"
+            f"{article} {workspace.status.value} workspace cannot become {status.value}"
         )
     previous = workspace.status
     workspace.status = status
     workspace.status_changed_at = utcnow()
-    verb = {"active": "Reactivated", "suspended": "Suspended", "archived": "Archived"}[
-        status.value
-    ]
+    verb = {"active": "Reactivated", "suspended": "Suspended", "archived": "Archived"}[status.value]
     record(
         f"workspace.{status.value}",
         f"{verb} workspace {workspace.name}",

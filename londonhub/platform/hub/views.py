@@ -38,7 +38,9 @@ def require_hub_admin():  # noqa: ANN201
 def index():  # noqa: ANN201
     workspaces = list_all_workspaces()
     counts = count_members([w.id for w in workspaces])
-    totals = {status: sum(1 for w in workspaces if w.status == status) for status in WorkspaceStatus}
+    totals = {
+        status: sum(1 for w in workspaces if w.status == status) for status in WorkspaceStatus
+    }
     return render_template("hub/index.html", workspaces=workspaces, counts=counts, totals=totals)
 
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, URL
+from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regexp
 
 from londonhub.platform.core.identity import Role
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in (Role.STAFF, Role.ADMIN, Role.OWNER)]
+
+
+def _strip(value: str | None) -> str | None:
+    """Pasted addresses and colours often carry spaces: ignore them rather than refuse."""
+    return value.strip() if isinstance(value, str) else value
 
 
 class ProfileForm(FlaskForm):
@@ -19,6 +24,7 @@ class ProfileForm(FlaskForm):
     )
     contact_email = EmailField(
         "Contact email",
+        filters=[_strip],
         validators=[
             Optional(),
             Length(max=254, message="Email address must be 254 characters or fewer"),
@@ -27,6 +33,7 @@ class ProfileForm(FlaskForm):
     )
     contact_phone = StringField(
         "Contact phone",
+        filters=[_strip],
         validators=[
             Optional(),
             Regexp(r"^[0-9 +()-]{6,40}$", message="Enter a phone number, like 020 7946 0000"),
@@ -34,6 +41,7 @@ class ProfileForm(FlaskForm):
     )
     website = URLField(
         "Website",
+        filters=[_strip],
         validators=[
             Optional(),
             Length(max=300, message="Website address must be 300 characters or fewer"),
@@ -43,6 +51,7 @@ class ProfileForm(FlaskForm):
     )
     accent_colour = StringField(
         "Accent colour",
+        filters=[_strip],
         validators=[DataRequired("Enter an accent colour, like #1d70b8")],
     )
 
@@ -54,6 +63,7 @@ class LogoForm(FlaskForm):
 class InviteForm(FlaskForm):
     email = EmailField(
         "Email address",
+        filters=[_strip],
         validators=[
             DataRequired("Enter the email address of the person to invite"),
             Length(max=254, message="Email address must be 254 characters or fewer"),

@@ -4,6 +4,7 @@ raises a domain error with a message for a person, and flushes; the view commits
 from __future__ import annotations
 
 import io
+import warnings
 from datetime import timedelta
 
 from flask import current_app, url_for
@@ -88,7 +89,7 @@ def update_profile(user: User, workspace: Workspace, **fields: str | None) -> Wo
 
 def check_logo(data: bytes) -> str:
     """The logo's content type, judged by its bytes (never its name): PNG or JPEG only."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     limit = current_app.config["LOGO_MAX_BYTES"]
     if not data:
@@ -97,19 +98,32 @@ def check_logo(data: bytes) -> str:
         raise AdminError(f"The logo must be smaller than {limit // 1024} KB", "logo")
     if not (data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff")):
         raise AdminError("The logo must be a PNG or JPEG image", "logo")
+    damaged = AdminError("The logo file is damaged or not a PNG or JPEG image", "logo")
+    too_big = AdminError(
+        f"The logo must be at most {LOGO_MAX_PIXELS} by {LOGO_MAX_PIXELS} pixels", "logo"
+    )
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image_format = image.format
-            width, height = image.size
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise AdminError("The logo file is damaged or not a PNG or JPEG image", "logo") from exc
+        with warnings.catch_warnings():
+            # A header that claims a huge image is refused, never decoded.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=list(LOGO_TYPES)) as image:
+                image_format = image.format
+                width, height = image.size
+                image.verify()  # PNG: chunk checksums; JPEG checks nothing here
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise too_big from exc
+    except Exception as exc:  # Pillow fails on bad bytes with OSError, SyntaxError, struct.error...
+        raise damaged from exc
     if image_format not in LOGO_TYPES:
         raise AdminError("The logo must be a PNG or JPEG image", "logo")
     if width > LOGO_MAX_PIXELS or height > LOGO_MAX_PIXELS:
-        raise AdminError(
-            f"The logo must be at most {LOGO_MAX_PIXELS} by {LOGO_MAX_PIXELS} pixels", "logo"
-        )
+        raise too_big
+    try:
+        # Decode every pixel (verify() does not): a truncated or corrupt image is refused.
+        with Image.open(io.BytesIO(data), formats=list(LOGO_TYPES)) as image:
+            image.load()
+    except Exception as exc:
+        raise damaged from exc
     return LOGO_TYPES[image_format]
 
 
@@ -119,8 +133,14 @@ def set_logo(user: User, workspace: Workspace, data: bytes) -> Workspace:
     workspace.logo = data
     workspace.logo_content_type = content_type
     workspace.logo_version = (workspace.logo_version or 0) + 1
-    record("workspace.logo", f"Uploaded a new logo for {workspace.name}", workspace=workspace,
-           actor=user, bytes=len(data), content_type=content_type)
+    record(
+        "workspace.logo",
+        f"Uploaded a new logo for {workspace.name}",
+        workspace=workspace,
+        actor=user,
+        bytes=len(data),
+        content_type=content_type,
+    )
     db.session.flush()
     return workspace
 
@@ -130,8 +150,12 @@ def remove_logo(user: User, workspace: Workspace) -> Workspace:
     workspace.logo = None
     workspace.logo_content_type = None
     workspace.logo_version = 0
-    record("workspace.logo_removed", f"Removed the logo of {workspace.name}", workspace=workspace,
-           actor=user)
+    record(
+        "workspace.logo_removed",
+        f"Removed the logo of {workspace.name}",
+        workspace=workspace,
+        actor=user,
+    )
     db.session.flush()
     return workspace
 
@@ -162,6 +186,9 @@ def get_member(workspace: Workspace, membership_id: int) -> Membership:
 
 
 def _owner_count(workspace: Workspace) -> int:
+    """Owners now, with the workspace row locked until commit: two owners demoting or removing
+    each other at the same moment must not leave the workspace with none."""
+    db.session.execute(select(Workspace.id).where(Workspace.id == workspace.id).with_for_update())
     return db.session.scalar(
         select(func.count())
         .select_from(Membership)
@@ -182,7 +209,9 @@ def change_role(actor: User, workspace: Workspace, membership_id: int, role: Rol
     if membership.role == role:
         raise AdminError(f"{membership.user.name} is already {role.value}", "role")
     if membership.role == Role.OWNER and _owner_count(workspace) <= 1:
-        raise AdminError("A workspace must keep at least one owner: make someone else owner first", "role")
+        raise AdminError(
+            "A workspace must keep at least one owner: make someone else owner first", "role"
+        )
     previous = membership.role
     membership.role = role
     record(
@@ -205,8 +234,13 @@ def remove_member(actor: User, workspace: Workspace, membership_id: int) -> None
         raise AdminError("The last owner cannot be removed: make someone else owner first")
     email = membership.user.email
     db.session.delete(membership)
-    record("member.remove", f"Removed {email} from {workspace.name}", workspace=workspace,
-           actor=actor, member=email)
+    record(
+        "member.remove",
+        f"Removed {email} from {workspace.name}",
+        workspace=workspace,
+        actor=actor,
+        member=email,
+    )
     db.session.flush()
 
 
@@ -214,14 +248,15 @@ def remove_member(actor: User, workspace: Workspace, membership_id: int) -> None
 
 
 def list_pending_invitations(workspace: Workspace) -> list[Invitation]:
+    """Invitations that can still be accepted (expired ones need a new invitation)."""
     with tenant_context(workspace.id):
-        return list(
-            db.session.scalars(
-                select(Invitation)
-                .where(Invitation.status == InvitationStatus.PENDING)
-                .order_by(Invitation.created_at)
-            )
+        pending = db.session.scalars(
+            select(Invitation)
+            .where(Invitation.status == InvitationStatus.PENDING)
+            .order_by(Invitation.created_at)
         )
+        now = utcnow()
+        return [i for i in pending if as_utc(i.expires_at) >= now]
 
 
 def invite(actor: User, workspace: Workspace, email: str, role: Role) -> Invitation:
@@ -231,13 +266,15 @@ def invite(actor: User, workspace: Workspace, email: str, role: Role) -> Invitat
     if existing_user is not None and has_role(existing_user, workspace, Role.STAFF):
         raise AdminError(f"{email} is already a member of {workspace.name}", "email")
     with tenant_context(workspace.id):
-        already = db.session.scalar(
-            select(Invitation.id).where(
+        pending = db.session.scalars(
+            select(Invitation).where(
                 Invitation.email == email, Invitation.status == InvitationStatus.PENDING
             )
-        )
-        if already is not None:
-            raise AdminError(f"{email} has already been invited", "email")
+        ).all()
+        for earlier in pending:
+            if as_utc(earlier.expires_at) >= utcnow():
+                raise AdminError(f"{email} has already been invited", "email")
+            earlier.status = InvitationStatus.REVOKED  # expired: the new one replaces it
         max_age = current_app.config["INVITE_MAX_AGE_SECONDS"]
         invitation = Invitation(
             email=email,
@@ -256,8 +293,14 @@ def invite(actor: User, workspace: Workspace, email: str, role: Role) -> Invitat
             f"{current_app.config['HUB_NAME']} as {role.value}.\n\nTo accept, open:\n\n{link}\n\n"
             f"The invitation works for {max_age // 86400} days.\n",
         )
-    record("member.invite", f"Invited {email} as {role.value}", workspace=workspace, actor=actor,
-           email=email, role=role.value)
+    record(
+        "member.invite",
+        f"Invited {email} as {role.value}",
+        workspace=workspace,
+        actor=actor,
+        email=email,
+        role=role.value,
+    )
     db.session.flush()
     return invitation
 
@@ -274,8 +317,13 @@ def revoke_invitation(actor: User, workspace: Workspace, invitation_id: int) -> 
             raise NotFound("No such invitation in this workspace")
         invitation.status = InvitationStatus.REVOKED
         db.session.flush()
-    record("member.invite_revoked", f"Revoked the invitation of {invitation.email}",
-           workspace=workspace, actor=actor, email=invitation.email)
+    record(
+        "member.invite_revoked",
+        f"Revoked the invitation of {invitation.email}",
+        workspace=workspace,
+        actor=actor,
+        email=invitation.email,
+    )
 
 
 class InvitationProblem(Exception):
@@ -327,11 +375,17 @@ def accept_invitation(user: User, token: str) -> Workspace:
             )
         )
         if membership is None:
-            db.session.add(Membership(workspace_id=workspace.id, user_id=user.id, role=invitation.role))
+            db.session.add(
+                Membership(workspace_id=workspace.id, user_id=user.id, role=invitation.role)
+            )
         elif invitation.role.rank > membership.role.rank:
             membership.role = invitation.role
         db.session.flush()
-    record("member.join", f"{user.email} joined as {invitation.role.value}", workspace=workspace,
-           actor=user)
+    record(
+        "member.join",
+        f"{user.email} joined as {invitation.role.value}",
+        workspace=workspace,
+        actor=user,
+    )
     db.session.flush()
     return workspace

@@ -177,7 +177,9 @@ def change_role(membership_id: int):  # noqa: ANN201
         flash("Choose a role from the list.", "error")
         return redirect(url_for(".members"))
     try:
-        membership = services.change_role(current_user, g.tenant, membership_id, Role(form.role.data))
+        membership = services.change_role(
+            current_user, g.tenant, membership_id, Role(form.role.data)
+        )
     except services.AdminError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -1,0 +1,138 @@
+"""Failed sign-ins are counted per email and per address: in memory, or in Redis when set."""
+
+from __future__ import annotations
+
+import pytest
+from redis import Redis
+
+from londonhub.platform.core import accounts
+from londonhub.platform.core.ratelimit import MemoryFailureCounter, RedisFailureCounter
+
+from ...conftest import PASSWORD
+from .helpers import field_error, signed_in
+
+LIMIT = 3
+WINDOW = 600
+
+
+@pytest.fixture(params=["memory", "redis"])
+def app_config(app_config: dict, request: pytest.FixtureRequest) -> dict:
+    app_config["LOGIN_MAX_FAILURES"] = LIMIT
+    app_config["LOGIN_FAILURE_WINDOW_SECONDS"] = WINDOW
+    if request.param == "redis":
+        app_config["REDIS_URL"] = request.getfixturevalue("redis_url")
+    return app_config
+
+
+@pytest.fixture
+def person(make_user):  # noqa: ANN001, ANN201
+    return make_user("ada@example.org")
+
+
+def attempt(client, email: str, password: str, address: str = "203.0.113.1"):  # noqa: ANN001, ANN201
+    return client.post(
+        "/login",
+        data={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def fail(client, email: str, times: int, address: str = "203.0.113.1") -> None:  # noqa: ANN001
+    for _ in range(times):
+        assert attempt(client, email, "wrong password", address).status_code == 400
+
+
+def test_after_the_limit_even_the_right_password_answers_429(app, app_config, client, person):
+    fail(client, "ada@example.org", LIMIT)
+    response = attempt(client, "ada@example.org", PASSWORD)
+    assert response.status_code == 429
+    assert field_error(response.text, "email") == (
+        "Too many failed attempts. Wait 10 minutes, or reset your password."
+    )
+    assert response.headers["Retry-After"] == str(WINDOW)
+    assert not signed_in(client)
+
+    if app_config["REDIS_URL"]:
+        redis = Redis.from_url(app_config["REDIS_URL"])
+        key = "londonhub:fail:email:ada@example.org"
+        assert int(redis.get(key)) == LIMIT
+        assert 0 < redis.ttl(key) <= WINDOW
+        assert int(redis.get("londonhub:fail:ip:203.0.113.1")) == LIMIT
+    else:
+        assert isinstance(app.extensions["londonhub_failures"], MemoryFailureCounter)
+
+
+def test_one_failure_fewer_than_the_limit_still_signs_in(client, person):
+    fail(client, "ada@example.org", LIMIT - 1)
+    assert attempt(client, "ada@example.org", PASSWORD).status_code == 302
+
+
+def test_email_is_counted_however_it_is_written(client, person):
+    fail(client, "ADA@example.org", LIMIT - 1)
+    fail(client, " ada@EXAMPLE.org", 1)
+    assert attempt(client, "ada@example.org", PASSWORD).status_code == 429
+
+
+def test_success_clears_the_count_for_that_email(client, auth, person):
+    fail(client, "ada@example.org", LIMIT - 1)
+    assert attempt(client, "ada@example.org", PASSWORD).status_code == 302
+    auth.logout()
+    fail(client, "ada@example.org", LIMIT - 1)
+    assert attempt(client, "ada@example.org", PASSWORD).status_code == 302
+
+
+def test_a_locked_email_stays_locked_from_another_address_and_others_can_sign_in(
+    client, person, make_user
+):
+    make_user("bob@example.org")
+    fail(client, "ada@example.org", LIMIT, address="203.0.113.1")
+    assert attempt(client, "ada@example.org", PASSWORD, "198.51.100.7").status_code == 429
+    assert attempt(client, "bob@example.org", PASSWORD, "198.51.100.7").status_code == 302
+
+
+def test_one_address_trying_many_emails_is_stopped(app, client, person):
+    app.config["LOGIN_MAX_FAILURES"] = 1
+    # Per address the allowance is four times wider (offices share addresses).
+    for n in range(4):
+        assert attempt(client, f"guess{n}@example.org", "wrong password").status_code == 400
+    assert attempt(client, "ada@example.org", PASSWORD).status_code == 429
+    assert attempt(client, "ada@example.org", PASSWORD, "198.51.100.7").status_code == 302
+
+
+def test_resetting_the_password_lifts_the_lock_as_the_message_promises(app, client, person):
+    fail(client, "ada@example.org", LIMIT)
+    assert attempt(client, "ada@example.org", PASSWORD).status_code == 429
+    token = accounts.make_token(
+        accounts.RESET, {"uid": person.id, "pw": accounts._password_fingerprint(person)}
+    )
+    new = "a different long phrase"
+    response = client.post(f"/password/reset/{token}", data={"password": new, "confirm": new})
+    assert response.status_code == 302
+    # From another address (the first one has used up some of its wider allowance too).
+    assert attempt(client, "ada@example.org", new, "198.51.100.7").status_code == 302
+
+
+# --- the counters themselves ------------------------------------------------------------
+
+
+def test_memory_counter_forgets_after_the_window():
+    counter = MemoryFailureCounter()
+    assert counter.add("k", 60) == 1
+    assert counter.add("k", 60) == 2
+    assert counter.count("k") == 2
+    counter.clear("k")
+    assert counter.count("k") == 0
+    counter.add("old", 0)  # a window that has already passed
+    assert counter.count("old") == 0
+    assert counter.add("old", 60) == 1
+
+
+def test_redis_counter_window_starts_at_the_first_failure(redis_url):
+    counter = RedisFailureCounter(redis_url)
+    assert counter.add("k", 100) == 1
+    counter.redis.expire("londonhub:fail:k", 50)
+    assert counter.add("k", 100) == 2
+    assert counter.redis.ttl("londonhub:fail:k") <= 50  # not pushed back by later failures
+    assert counter.count("k") == 2
+    counter.clear("k")
+    assert counter.count("k") == 0

@@ -1,0 +1,49 @@
+"""Two workspaces with people in every role."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from londonhub.platform.core import identity
+from londonhub.platform.core.extensions import db
+from londonhub.platform.core.identity import Membership, Role, User
+
+from .helpers import (
+    ALPHA_ADMIN,
+    ALPHA_OWNER,
+    ALPHA_STAFF,
+    BETA_OWNER,
+    BETA_STAFF,
+    OUTSIDER,
+    Team,
+)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests sign many people in; hashing strength is tested with accounts."""
+    monkeypatch.setattr(identity, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+
+
+@pytest.fixture
+def team(make_workspace, make_user) -> Team:  # noqa: ANN001
+    alpha = make_workspace("alpha", "Alpha CVS")
+    beta = make_workspace("beta", "Beta CVS")
+    people = [
+        (ALPHA_OWNER, alpha, Role.OWNER),
+        (ALPHA_ADMIN, alpha, Role.ADMIN),
+        (ALPHA_STAFF, alpha, Role.STAFF),
+        (BETA_OWNER, beta, Role.OWNER),
+        (BETA_STAFF, beta, Role.STAFF),
+    ]
+    for email, workspace, role in people:
+        make_user(email, name=email.split("@")[0].title(), workspace=workspace, role=role)
+    make_user(OUTSIDER, name="Outsider")
+    members = {
+        email: membership_id
+        for email, membership_id in db.session.execute(
+            select(User.email, Membership.id).join(Membership, Membership.user_id == User.id)
+        )
+    }
+    return Team(alpha_id=alpha.id, beta_id=beta.id, members=members)
