@@ -50,7 +50,9 @@ def new_workspace():  # noqa: ANN201
     if form.validate_on_submit():
         try:
             workspace = create_workspace(
-                form.slug.data, form.name.data, borough=form.borough.data,
+                form.slug.data,
+                form.name.data,
+                borough=form.borough.data,
                 kind=WorkspaceKind(form.kind.data),
             )
         except WorkspaceError as exc:

@@ -67,15 +67,17 @@ def require_member():  # noqa: ANN201
 @admin_bp.errorhandler(services.NotAllowed)
 def not_allowed(error: services.NotAllowed):  # noqa: ANN201
     db.session.rollback()
-    return render_template("brand/error.html", code=403, title="You cannot do that here",
-                           message=str(error)), 403
+    return render_template(
+        "brand/error.html", code=403, title="You cannot do that here", message=str(error)
+    ), 403
 
 
 @admin_bp.errorhandler(services.NotFound)
 def not_found(error: services.NotFound):  # noqa: ANN201
     db.session.rollback()
-    return render_template("brand/error.html", code=404, title="Page not found",
-                           message=str(error)), 404
+    return render_template(
+        "brand/error.html", code=404, title="Page not found", message=str(error)
+    ), 404
 
 
 @admin_bp.get("/")
@@ -94,9 +96,18 @@ def profile():  # noqa: ANN201
     if form.validate_on_submit():
         try:
             services.update_profile(
-                current_user, workspace,
-                **{name: getattr(form, name).data for name in
-                   ("description", "contact_email", "contact_phone", "website", "accent_colour")},
+                current_user,
+                workspace,
+                **{
+                    name: getattr(form, name).data
+                    for name in (
+                        "description",
+                        "contact_email",
+                        "contact_phone",
+                        "website",
+                        "accent_colour",
+                    )
+                },
             )
         except services.AdminError as exc:
             db.session.rollback()
@@ -215,8 +226,9 @@ def audit_log():  # noqa: ANN201
     services.require_role(current_user, g.tenant, Role.ADMIN)
     page = request.args.get("page", 1, type=int) or 1
     events, has_next = audit.list_events(workspace=g.tenant, page=max(page, 1))
-    return render_template("workspace/admin_audit.html", events=events, page=max(page, 1),
-                           has_next=has_next)
+    return render_template(
+        "workspace/admin_audit.html", events=events, page=max(page, 1), has_next=has_next
+    )
 
 
 # --- invitation links ------------------------------------------------------------------------
