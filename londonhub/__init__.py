@@ -27,6 +27,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_brand(app)
 
+    from .billing import init_billing
+
+    init_billing(app)
+
     from .platform.hub.views import bp as hub_bp
     from .tenants.workspace.views import admin_bp, invites_bp, public_bp
 

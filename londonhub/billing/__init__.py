@@ -1,1 +1,65 @@
-"""Money: orders, Stripe Checkout, webhooks, refunds, Connect payouts, ledger (issue 4)."""
+"""Money: orders, Stripe Checkout, verified idempotent webhooks, refunds, Connect, the ledger.
+
+Imports only `platform.core`; features register fulfilment handlers for their order kinds.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+
+def init_billing(app: Flask) -> None:
+    from urllib.parse import urlsplit
+
+    from . import models  # noqa: F401 - the tables
+    from .views import admin_bp, bp, hub_bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(hub_bp)
+    # Checkout and Connect onboarding are reached by a form POST and a redirect; browsers
+    # apply the CSP's form-action to that redirect.
+    base = app.config.get("STRIPE_API_BASE")
+    if base:
+        parts = urlsplit(base)
+        origins = [f"{parts.scheme}://{parts.netloc}"]
+    else:
+        origins = ["https://checkout.stripe.com", "https://connect.stripe.com"]
+    app.config["CSP_FORM_ACTION_ORIGINS"] = origins
+    app.cli.add_command(billing_cli)
+
+
+billing_cli = AppGroup("billing", help="Payments: lapse unpaid orders, replay Stripe events.")
+
+
+@billing_cli.command("expire-due")
+def expire_due() -> None:
+    """Cancel unpaid orders whose time ran out (and free what they held)."""
+    from londonhub.platform.core.extensions import db
+
+    from .views import expire_due_orders
+
+    count = expire_due_orders()
+    db.session.commit()
+    click.echo(f"{count} unpaid order(s) past their time queued for expiry.")
+
+
+@billing_cli.command("replay-event")
+@click.argument("event_id")
+def replay_event(event_id: str) -> None:
+    """Process a stored Stripe event again (safe: processing is idempotent)."""
+    from londonhub.platform.core.extensions import db
+
+    from .models import StripeEvent, StripeEventStatus
+    from .views import process_stripe_event
+
+    event = db.session.get(StripeEvent, event_id)
+    if event is None:
+        raise click.ClickException(f"No stored Stripe event {event_id}")
+    event.status = StripeEventStatus.RECEIVED
+    db.session.commit()
+    outcome = process_stripe_event(event_id)
+    db.session.commit()
+    click.echo(f"{event_id}: {outcome}")

@@ -58,21 +58,93 @@ class World:
 # --- one object of every tenant-owned model in a workspace -------------------------------------
 
 
-def _invitation(side_name: str, workspace: Workspace) -> Any:
+def _invitation(side_name: str, made: dict[str, Any]) -> Any:
     from londonhub.tenants.workspace.models import Invitation
 
-    invitation = Invitation(
-        email=f"invitee-{side_name}-{SECRET if side_name == 'beta' else 'a'}@example.org",
+    return Invitation(
+        email=f"invitee-{side_name}-{_private(side_name)}@example.org",
         role=Role.STAFF,
         expires_at=utcnow() + timedelta(days=7),
     )
-    db.session.add(invitation)
-    return invitation
 
 
-#: model class name -> factory(side_name, workspace) creating one row in the current context.
-TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, Workspace], Any]] = {
+def _private(side_name: str) -> str:
+    return SECRET if side_name == "beta" else "a"
+
+
+def _order(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.billing.models import Order, OrderStatus, PaymentMode
+
+    return Order(
+        kind="isolation",
+        fulfilment_ref="1",
+        status=OrderStatus.PAID,
+        payment_mode=PaymentMode.INVOICE,
+        total_pence=1000,
+        platform_fee_pence=50,
+        refunded_pence=0,
+        buyer_email=f"buyer-{_private(side_name)}@example.org",
+        buyer_name=f"Buyer {_private(side_name)}",
+        description=f"Order {_private(side_name)}",
+    )
+
+
+def _order_line(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.billing.models import OrderLine
+
+    return OrderLine(
+        order_id=made["Order"].id,
+        description=f"Line {_private(side_name)}",
+        quantity=1,
+        unit_pence=1000,
+        total_pence=1000,
+    )
+
+
+def _order_event(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.billing.models import OrderEvent
+
+    return OrderEvent(
+        order_id=made["Order"].id,
+        from_status=None,
+        to_status="paid",
+        note=f"Event {_private(side_name)}",
+    )
+
+
+def _refund(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.billing.models import Refund, RefundStatus
+
+    return Refund(
+        order_id=made["Order"].id,
+        amount_pence=100,
+        status=RefundStatus.REQUESTED,
+        reason=f"Reason {_private(side_name)}",
+    )
+
+
+def _ledger_entry(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.billing.models import LedgerEntry, LedgerKind
+
+    return LedgerEntry(
+        order_id=made["Order"].id,
+        kind=LedgerKind.CHARGE,
+        amount_pence=1000,
+        source_id=f"invoice:{made['Order'].id}",
+        held_by_hub=True,
+        description=f"Charge {_private(side_name)}",
+    )
+
+
+#: model class name -> factory(side name, rows made so far) returning one unsaved row, made in
+#: this order inside the workspace's context. Every tenant-owned model needs one.
+TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "Invitation": _invitation,
+    "Order": _order,
+    "OrderLine": _order_line,
+    "OrderEvent": _order_event,
+    "Refund": _refund,
+    "LedgerEntry": _ledger_entry,
 }
 
 
@@ -98,12 +170,12 @@ def build_side(name: str, make_user: Callable[..., Any]) -> Side:
         users[role] = email
     side = Side(workspace, users)
     with tenant_context(workspace.id):
-        rows = {
-            model.__name__: TENANT_OBJECT_FACTORIES[model.__name__](name, workspace)
-            for model in tenant_models()
-        }
-        db.session.flush()
-        side.objects = {model_name: row.id for model_name, row in rows.items()}
+        made: dict[str, Any] = {}
+        for model_name, factory in TENANT_OBJECT_FACTORIES.items():
+            made[model_name] = factory(name, made)
+            db.session.add(made[model_name])
+            db.session.flush()
+        side.objects = {model_name: row.id for model_name, row in made.items()}
         db.session.commit()
     side.objects["Membership"] = db.session.scalar(
         select(Membership.id).where(
@@ -126,6 +198,9 @@ PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     "slug": lambda w: w.b.workspace.slug,
     "membership_id": lambda w: w.b.objects["Membership"],
     "invitation_id": lambda w: w.b.objects["Invitation"],
+    "order_id": lambda w: w.b.objects["Order"],
+    # Stripe events are hub-level rows: only hub admins may touch them at all.
+    "event_id": lambda w: "evt_isolation_matrix",
 }
 
 #: endpoint -> all its parameters, where a name alone is ambiguous.

@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..core.money import format_pence
 from .colours import contrast_ratio, text_colour_for
 
 bp = Blueprint(
@@ -31,6 +32,7 @@ def init_brand(app: Flask) -> None:
     from . import views  # noqa: F401 - registers the home page on bp
 
     app.register_blueprint(bp)
+    app.jinja_env.filters["pence"] = format_pence
 
     @app.context_processor
     def brand_globals() -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g
 
 
 def csp_nonce() -> str:
@@ -25,7 +25,9 @@ def _policy(nonce: str) -> str:
             "object-src 'none'",
             "base-uri 'self'",
             "frame-ancestors 'none'",
-            "form-action 'self'",
+            " ".join(
+                ["form-action 'self'", *current_app.config.get("CSP_FORM_ACTION_ORIGINS", [])]
+            ),
         ]
     )
 

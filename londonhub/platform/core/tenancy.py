@@ -18,6 +18,7 @@ from typing import Any
 from flask import Blueprint, abort, g, has_app_context, has_request_context, request
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     Enum,
     ForeignKey,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     select,
 )
 from sqlalchemy import inspect as sa_inspect
@@ -104,6 +106,12 @@ class Workspace(db.Model):
     logo_content_type: Mapped[str | None] = mapped_column(String(20))
     logo_version: Mapped[int] = mapped_column(Integer, default=0)
     stripe_account_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Set from Stripe's account.updated: sales go to the account only once it can take them.
+    stripe_charges_enabled: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    #: The hub's own row: it sells hub items and holds the fees. Never a borough's page.
+    is_hub: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -173,11 +181,14 @@ def tenant_context(tenant_id: int) -> Iterator[None]:
 
 
 @contextmanager
-def hub_scope(reason: str) -> Iterator[None]:
-    """Read across workspaces, explicitly. `reason` says why, for the reader of the code."""
+def hub_scope(reason: str, *, audit: bool = True) -> Iterator[None]:
+    """Read across workspaces, explicitly. `reason` says why; a person's request that uses it
+    is audited, unless `audit=False` says it reads only that person's own rows (their orders)
+    or published data."""
     if not reason:
         raise ValueError("hub_scope needs a reason")
-    _audit_hub_scope(reason)
+    if audit:
+        _audit_hub_scope(reason)
     previous_tenant = g.get("_tenant_id")
     previous = g.get("_hub_scope", False)
     g._hub_scope = True
@@ -339,7 +350,7 @@ def workspace_blueprint(name: str, import_name: str, suffix: str = "", **kwargs)
     def _resolve_workspace(endpoint: str | None, values: dict | None) -> None:
         slug = (values or {}).pop("slug", None)
         workspace = get_workspace_by_slug(slug) if slug else None
-        if workspace is None or workspace.status == WorkspaceStatus.ARCHIVED:
+        if workspace is None or workspace.is_hub or workspace.status == WorkspaceStatus.ARCHIVED:
             abort(404, description="There is no borough workspace at this address.")
         enter_tenant(workspace)
 

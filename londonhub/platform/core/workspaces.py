@@ -104,14 +104,14 @@ def list_public_workspaces() -> list[Workspace]:
     return list(
         db.session.scalars(
             select(Workspace)
-            .where(Workspace.status != WorkspaceStatus.ARCHIVED)
+            .where(Workspace.status != WorkspaceStatus.ARCHIVED, Workspace.is_hub.is_(False))
             .order_by(Workspace.borough)
         )
     )
 
 
 def list_all_workspaces(status: WorkspaceStatus | None = None) -> list[Workspace]:
-    query = select(Workspace).order_by(Workspace.borough)
+    query = select(Workspace).where(Workspace.is_hub.is_(False)).order_by(Workspace.borough)
     if status is not None:
         query = query.where(Workspace.status == status)
     return list(db.session.scalars(query))

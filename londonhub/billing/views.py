@@ -1,0 +1,380 @@
+"""Billing pages: the webhook, a buyer's orders, a workspace's income, the hub's overview."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from londonhub.platform.core.extensions import csrf, db
+from londonhub.platform.core.identity import Role, has_role
+from londonhub.platform.core.jobs import enqueue, job
+from londonhub.platform.core.tenancy import get_workspace_by_slug, workspace_blueprint
+
+from . import gateway, services
+from .forms import MarkPaidForm, PayoutForm, RefundForm
+from .models import StripeEventStatus
+
+bp = Blueprint("billing", __name__, template_folder="templates")
+admin_bp = workspace_blueprint(
+    "billing_admin", __name__, "/admin/billing", template_folder="templates"
+)
+hub_bp = Blueprint("billing_hub", __name__, url_prefix="/hub/billing", template_folder="templates")
+
+
+@job
+def process_stripe_event(event_id: str) -> str:
+    """Apply a stored event; on failure record why (for the hub) and raise so RQ retries."""
+    try:
+        return services.process_event(event_id)
+    except Exception as exc:
+        db.session.rollback()
+        event = db.session.get(services.StripeEvent, event_id)
+        if event is not None:
+            event.status = StripeEventStatus.FAILED
+            event.attempts += 1
+            event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            db.session.commit()
+        raise
+
+
+@job
+def expire_due_orders() -> int:
+    done = 0
+    for order_id, tenant_id in services.due_unpaid_orders():
+        enqueue(expire_order, order_id, tenant_id)
+        done += 1
+    return done
+
+
+@job
+def expire_order(order_id: int, tenant_id: int) -> str:
+    return services.expire_order(order_id, tenant_id)
+
+
+# --- webhook -----------------------------------------------------------------------------------
+
+
+@bp.post("/billing/stripe/webhook")
+@csrf.exempt
+def stripe_webhook():  # noqa: ANN201
+    try:
+        event, process = services.receive_webhook(
+            request.get_data(), request.headers.get("Stripe-Signature")
+        )
+    except services.InvalidWebhook:
+        db.session.rollback()
+        return {"error": "invalid signature"}, 400
+    if process:
+        enqueue(process_stripe_event, event.id)
+    db.session.commit()
+    return {"received": True}, 200
+
+
+# --- buyer -------------------------------------------------------------------------------------
+
+
+def _buyer_order_or_404(order_id: int):  # noqa: ANN202
+    try:
+        return services.get_buyer_order(current_user, order_id)
+    except services.OrderNotFound:
+        abort(404, description="There is no such order in your account.")
+
+
+@bp.get("/account/orders")
+@login_required
+def buyer_orders():  # noqa: ANN201
+    return render_template(
+        "billing/buyer_orders.html", orders=services.list_buyer_orders(current_user)
+    )
+
+
+@bp.get("/account/orders/<int:order_id>")
+@login_required
+def buyer_order(order_id: int):  # noqa: ANN201
+    order = _buyer_order_or_404(order_id)
+    return render_template(
+        "billing/buyer_order.html",
+        order=order,
+        seller=db.session.get(services.Workspace, order.tenant_id),
+        lines=services.order_lines(order),
+        history=services.order_history(order),
+        cancelled=request.args.get("cancelled") == "1",
+        returned=False,
+    )
+
+
+@bp.get("/account/orders/<int:order_id>/return")
+@login_required
+def order_return(order_id: int):  # noqa: ANN201
+    """Back from Stripe: show the order's real state; only the webhook marks it paid."""
+    order = _buyer_order_or_404(order_id)
+    return render_template(
+        "billing/buyer_order.html",
+        order=order,
+        seller=db.session.get(services.Workspace, order.tenant_id),
+        lines=services.order_lines(order),
+        history=services.order_history(order),
+        cancelled=False,
+        returned=True,
+    )
+
+
+@bp.post("/account/orders/<int:order_id>/pay")
+@login_required
+def pay(order_id: int):  # noqa: ANN201
+    order = _buyer_order_or_404(order_id)
+    try:
+        url = services.checkout_url(order, current_user)
+    except services.BillingError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".buyer_order", order_id=order_id))
+    db.session.commit()
+    return redirect(url, code=303)
+
+
+# --- workspace admin ---------------------------------------------------------------------------
+
+
+@admin_bp.before_request
+def require_admin():  # noqa: ANN201
+    if not current_user.is_authenticated:
+        from londonhub.platform.core.extensions import login_manager
+
+        return login_manager.unauthorized()
+    if not has_role(current_user, g.tenant, Role.ADMIN):
+        abort(403, description="You need the admin role in this workspace to see its income.")
+    return None
+
+
+@admin_bp.errorhandler(services.OrderNotFound)
+def order_not_found(error: services.OrderNotFound):  # noqa: ANN201
+    db.session.rollback()
+    return render_template(
+        "brand/error.html", code=404, title="Page not found", message=str(error)
+    ), 404
+
+
+@admin_bp.errorhandler(services.NotAllowed)
+def not_allowed(error: services.NotAllowed):  # noqa: ANN201
+    db.session.rollback()
+    return render_template(
+        "brand/error.html", code=403, title="You cannot do that here", message=str(error)
+    ), 403
+
+
+def _writable() -> None:
+    if not g.tenant.is_active:
+        abort(403, description=f"{g.tenant.name} is {g.tenant.status.value}: it cannot be changed.")
+
+
+@admin_bp.get("/")
+def index():  # noqa: ANN201
+    return render_template(
+        "billing/admin_index.html",
+        balance=services.balance(g.tenant),
+        orders=services.list_seller_orders(g.tenant, limit=50),
+        entries=services.ledger(g.tenant, limit=20),
+        stripe_enabled=gateway.stripe_enabled(),
+        is_owner=has_role(current_user, g.tenant, Role.OWNER),
+    )
+
+
+@admin_bp.get("/ledger.csv")
+def ledger_csv():  # noqa: ANN201
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "date",
+            "kind",
+            "amount_pence",
+            "amount_gbp",
+            "order_id",
+            "held_by_hub",
+            "source",
+            "description",
+        ]
+    )
+    for entry in services.ledger(g.tenant):
+        writer.writerow(
+            [
+                entry.created_at.isoformat(),
+                entry.kind.value,
+                entry.amount_pence,
+                f"{entry.amount_pence / 100:.2f}",
+                entry.order_id or "",
+                "yes" if entry.held_by_hub else "no",
+                entry.source_id,
+                _csv_safe(entry.description),
+            ]
+        )
+    response = Response(buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{g.tenant.slug}-ledger.csv"'
+    return response
+
+
+def _csv_safe(text: str) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _order_page(order, refund_form=None, paid_form=None, status=200):  # noqa: ANN001, ANN202
+    return render_template(
+        "billing/admin_order.html",
+        order=order,
+        lines=services.order_lines(order),
+        history=services.order_history(order),
+        refundable=services.refundable_now(order),
+        refund_form=refund_form or RefundForm(prefix="refund"),
+        paid_form=paid_form or MarkPaidForm(prefix="paid"),
+    ), status
+
+
+@admin_bp.get("/orders/<int:order_id>")
+def order(order_id: int):  # noqa: ANN201
+    return _order_page(services.get_seller_order(g.tenant, order_id))
+
+
+@admin_bp.post("/orders/<int:order_id>/mark-paid")
+def mark_paid(order_id: int):  # noqa: ANN201
+    order = services.get_seller_order(g.tenant, order_id)
+    _writable()
+    form = MarkPaidForm(prefix="paid")
+    if not form.validate_on_submit():
+        return _order_page(order, paid_form=form, status=400)
+    try:
+        services.mark_paid(current_user, g.tenant, order_id, form.reference.data or "")
+    except services.BillingError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".order", order_id=order_id))
+    db.session.commit()
+    flash(f"Order {order_id} is marked paid.", "success")
+    return redirect(url_for(".order", order_id=order_id))
+
+
+@admin_bp.post("/orders/<int:order_id>/refund")
+def refund(order_id: int):  # noqa: ANN201
+    order = services.get_seller_order(g.tenant, order_id)
+    _writable()
+    form = RefundForm(prefix="refund")
+    if not form.validate_on_submit():
+        return _order_page(order, refund_form=form, status=400)
+    try:
+        refund_row = services.request_refund(
+            current_user, g.tenant, order_id, form.amount.pence, form.reason.data or ""
+        )
+    except services.BillingError as exc:
+        db.session.rollback()
+        form.amount.errors.append(str(exc))
+        return _order_page(
+            services.get_seller_order(g.tenant, order_id), refund_form=form, status=400
+        )
+    db.session.commit()  # the refund row exists before Stripe hears of it
+    try:
+        services.perform_refund(g.tenant, refund_row.id)
+    except services.BillingError as exc:
+        db.session.commit()  # keep the failure on record
+        flash(str(exc), "error")
+        return redirect(url_for(".order", order_id=order_id))
+    db.session.commit()
+    flash(f"Refunded {services.format_pence(form.amount.pence)} on order {order_id}.", "success")
+    return redirect(url_for(".order", order_id=order_id))
+
+
+@admin_bp.post("/connect")
+def connect():  # noqa: ANN201
+    _writable()
+    try:
+        url = services.connect_onboarding_url(
+            current_user,
+            g.tenant,
+            return_url=url_for(".connect_return", _external=True),
+            refresh_url=url_for(".index", _external=True),
+        )
+    except services.BillingError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".index"))
+    db.session.commit()
+    return redirect(url, code=303)
+
+
+@admin_bp.get("/connect/return")
+def connect_return():  # noqa: ANN201
+    if g.tenant.stripe_charges_enabled:
+        flash("Your Stripe account is connected: sales now go straight to it.", "success")
+    else:
+        flash(
+            "Stripe is checking your details. Sales go to your hub balance until it confirms.",
+            "info",
+        )
+    return redirect(url_for(".index"))
+
+
+# --- hub ---------------------------------------------------------------------------------------
+
+
+@hub_bp.before_request
+@login_required
+def require_hub_admin():  # noqa: ANN201
+    if not current_user.is_hub_admin:
+        abort(403, description="Only hub admins can see the hub's billing.")
+
+
+@hub_bp.get("/")
+def hub_index():  # noqa: ANN201
+    return render_template(
+        "billing/hub_index.html",
+        rows=services.all_balances(),
+        failed=services.list_events(StripeEventStatus.FAILED),
+        recent=services.list_events(limit=20),
+        payout_form=PayoutForm(prefix="payout"),
+    )
+
+
+@hub_bp.post("/events/<event_id>/retry")
+def retry_event(event_id: str):  # noqa: ANN201
+    event = db.session.get(services.StripeEvent, event_id)
+    if event is None:
+        abort(404)
+    enqueue(process_stripe_event, event.id)
+    db.session.commit()
+    flash(f"Event {event_id} has been queued again.", "success")
+    return redirect(url_for(".hub_index"))
+
+
+@hub_bp.post("/payouts/<slug>")
+def payout(slug: str):  # noqa: ANN201
+    workspace = get_workspace_by_slug(slug)
+    if workspace is None:
+        abort(404)
+    form = PayoutForm(prefix="payout")
+    if form.validate_on_submit():
+        try:
+            services.record_payout(
+                current_user, workspace, form.amount.pence, form.reference.data or ""
+            )
+        except services.BillingError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(f"Payout to {workspace.name} recorded.", "success")
+    else:
+        flash(next(iter(form.errors.values()))[0], "error")
+    return redirect(url_for(".hub_index"))
