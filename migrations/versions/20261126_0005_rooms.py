@@ -1,0 +1,23 @@
+"""rooms and bookings
+
+Revision ID: 20261126_0005
+Revises: 20261126_0004
+Create Date: 2026-11-26 09:15:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '20261126_0005'
+down_revision = '20261126_0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
