@@ -160,10 +160,53 @@ def _wipe(app: Flask, owner_url: str) -> None:
     engine.dispose()
 
 
+pytest_plugins = ["tests.stripe_server.fixtures"]  # fake_stripe, webhook_receiver
+
+STRIPE_WEBHOOK_SECRET = "whsec_londonhub_test"
+
+
 @pytest.fixture
-def app_config(database_url: str, tmp_path: Path) -> dict:
-    """Override entries in a test (before `app` is used) to change the app's settings."""
-    return _base_config(database_url, tmp_path)
+def app_config(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> dict:
+    """Override entries in a test (before `app` is used) to change the app's settings.
+
+    Tests marked `@pytest.mark.stripe` get an app that talks to a fresh fake Stripe server
+    (the `fake_stripe` fixture); the others run in invoice mode.
+    """
+    config = _base_config(database_url, tmp_path)
+    if request.node.get_closest_marker("stripe"):
+        fake = request.getfixturevalue("fake_stripe")
+        config.update(
+            STRIPE_SECRET_KEY="sk_test_londonhub",
+            STRIPE_API_BASE=fake.base_url,
+            STRIPE_WEBHOOK_SECRET=STRIPE_WEBHOOK_SECRET,
+        )
+    return config
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The test app (same database) served over http on a free port; yields its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def stripe_webhooks(fake_stripe, live_server: str):  # noqa: ANN001, ANN201
+    """The fake Stripe server delivering its events to the live app's webhook (needs the
+    `stripe` mark so the app talks to that server)."""
+    fake_stripe.configure_webhook(f"{live_server}/billing/stripe/webhook", STRIPE_WEBHOOK_SECRET)
+    return fake_stripe
 
 
 class IsolatedClient(FlaskClient):

@@ -8,12 +8,9 @@ work here. A missing browser is a failure, never a skip.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("LONDONHUB_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -46,20 +43,6 @@ def e2e_config(app_config: dict) -> dict:
     app_config["WTF_CSRF_ENABLED"] = True
     app_config["SESSION_COOKIE_SECURE"] = False  # plain http on 127.0.0.1
     return app_config
-
-
-@pytest.fixture
-def live_server(app: Flask, e2e_config: dict) -> Iterator[str]:
-    """The test app (same database) served over http on a free port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
