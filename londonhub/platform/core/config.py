@@ -86,6 +86,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "WTF_CSRF_TIME_LIMIT": None,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "http"),
+        # Reverse proxies in front of the app (load balancer: 1); their X-Forwarded-* headers
+        # are trusted, so sign-in limits count the real address.
+        "PROXY_COUNT": _env_int("PROXY_COUNT", 0),
         "SERVER_NAME": env.get("SERVER_NAME") or None,
     }
     if overrides:
@@ -107,3 +110,7 @@ def check_config(settings: dict[str, Any]) -> None:
         )
     if not settings["SESSION_COOKIE_SECURE"]:
         raise ConfigError("Production needs secure session cookies (SESSION_COOKIE_SECURE).")
+    if not settings["REDIS_URL"]:
+        raise ConfigError(
+            "Production needs REDIS_URL: jobs and sign-in limits must be shared by every process."
+        )

@@ -87,6 +87,7 @@ def test_production_with_the_default_secret_key_refuses_to_start(clean_env, tmp_
 def test_production_needs_secure_cookies(clean_env, tmp_path):
     clean_env.setenv("LONDONHUB_ENV", "production")
     clean_env.setenv("SECRET_KEY", PRODUCTION_SECRET)
+    clean_env.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     assert load_config(str(tmp_path))["SESSION_COOKIE_SECURE"] is True
     clean_env.setenv("SESSION_COOKIE_SECURE", "0")
     with pytest.raises(ConfigError, match="SESSION_COOKIE_SECURE"):
@@ -95,9 +96,17 @@ def test_production_needs_secure_cookies(clean_env, tmp_path):
 
 def test_production_named_in_overrides_also_defaults_to_secure_cookies(clean_env, tmp_path):
     settings = load_config(
-        str(tmp_path), {"ENV_NAME": "production", "SECRET_KEY": PRODUCTION_SECRET}
+        str(tmp_path),
+        {"ENV_NAME": "production", "SECRET_KEY": PRODUCTION_SECRET, "REDIS_URL": "redis://r"},
     )
     assert settings["SESSION_COOKIE_SECURE"] is True
+
+
+def test_production_refuses_to_start_without_redis(clean_env, tmp_path):
+    clean_env.setenv("LONDONHUB_ENV", "production")
+    clean_env.setenv("SECRET_KEY", PRODUCTION_SECRET)
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        load_config(str(tmp_path))
 
 
 def test_development_defaults(clean_env, tmp_path):
@@ -138,9 +147,11 @@ def test_database_url_from_the_environment_is_normalised(clean_env, tmp_path):
 
 
 @pytest.fixture
-def production_app(app_config: dict, clean_env: pytest.MonkeyPatch) -> Flask:
+def production_app(app_config: dict, clean_env: pytest.MonkeyPatch, redis_url: str) -> Flask:
     clean_env.setenv("LONDONHUB_ENV", "production")
-    config = dict(app_config, ENV_NAME="production", SECRET_KEY=PRODUCTION_SECRET)
+    config = dict(
+        app_config, ENV_NAME="production", SECRET_KEY=PRODUCTION_SECRET, REDIS_URL=redis_url
+    )
     config["WTF_CSRF_ENABLED"] = True
     application = create_app(config)
     yield application
@@ -158,3 +169,25 @@ def test_production_session_cookie_is_secure_httponly_lax_with_hsts(production_a
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_behind_a_proxy_the_forwarded_address_is_the_client(app_config):
+    from londonhub import create_app as build
+
+    config = dict(app_config, PROXY_COUNT=1)
+    application = build(config)
+    seen = []
+
+    @application.get("/_address")
+    def address():  # noqa: ANN202
+        from flask import request
+
+        seen.append(request.remote_addr)
+        return "ok"
+
+    application.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert seen == ["203.0.113.7"]
+    with application.app_context():
+        from londonhub.platform.core.extensions import db
+
+        db.engine.dispose()

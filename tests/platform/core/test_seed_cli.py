@@ -120,6 +120,7 @@ class TestSeedRefusedInProduction:
         app_config["ENV_NAME"] = "production"
         app_config["SECRET_KEY"] = "p" * 64
         app_config["SESSION_COOKIE_SECURE"] = True
+        app_config["REDIS_URL"] = "redis://127.0.0.1:6379/15"
         return app_config
 
     def test_seed_demo_refuses_under_production(self, runner) -> None:  # noqa: ANN001
