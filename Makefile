@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install services lint format migrate seed clean
+.PHONY: run run-postgres test install services lint format migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ seed: migrate
 
 # The embedded default: SQLite in instance/, jobs in-process, mail written to instance/mail/.
 run: seed
+	SESSION_COOKIE_SECURE=false $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+# The same demo on PostgreSQL with row-level security: migrations as the tables' owner, the
+# app as a role that owns nothing (scripts/setup-postgres).
+run-postgres: install services
+	eval "$$(./scripts/setup-postgres)" && \
+	$(BIN)/flask --app wsgi db upgrade && \
+	$(BIN)/flask --app wsgi database grant-app-role && \
+	$(BIN)/flask --app wsgi seed demo && \
 	SESSION_COOKIE_SECURE=false $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 services:
