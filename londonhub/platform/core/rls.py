@@ -111,7 +111,14 @@ def _wanted() -> tuple[str, str]:
     return ("" if tenant is None else str(int(tenant)), "on" if in_hub_scope() else "off")
 
 
+#: Statements that end or rewind a transaction: never precede them (after an error the
+#: transaction accepts nothing but these).
+_TRANSACTION_CONTROL = ("ROLLBACK", "RELEASE", "COMMIT", "SAVEPOINT", "BEGIN")
+
+
 def _before_cursor_execute(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    if statement.lstrip()[:9].upper().startswith(_TRANSACTION_CONTROL):
+        return
     wanted = _wanted()
     info = conn.info
     if info.get(_STATE) == wanted:
