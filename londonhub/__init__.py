@@ -31,6 +31,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_billing(app)
 
+    from .integrations import init_integrations
+
+    init_integrations(app)
+
     from .platform.hub.views import bp as hub_bp
     from .tenants.workspace.views import admin_bp, invites_bp, public_bp
 
@@ -38,4 +42,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(invites_bp)
     app.register_blueprint(hub_bp)
+    from .tenants.rooms import views as rooms_views
+
+    for rooms_bp in (rooms_views.bp, rooms_views.public_bp, rooms_views.admin_bp):
+        app.register_blueprint(rooms_bp)
     return app

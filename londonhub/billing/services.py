@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import stripe
-from flask import current_app, url_for
+from flask import current_app, g, has_request_context, url_for
 from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -261,7 +261,8 @@ def get_seller_order(workspace: Workspace, order_id: int, *, lock: bool = False)
     with tenant_context(workspace.id):
         query = select(Order).where(Order.id == order_id)
         if lock:
-            query = query.with_for_update()
+            # Re-read the row under the lock: a copy already in the session may be stale.
+            query = query.with_for_update().execution_options(populate_existing=True)
         order = db.session.scalar(query)
     if order is None:
         raise OrderNotFound("No such order")
@@ -534,13 +535,27 @@ def _book_hub_splits(order: Order, hub: Workspace, charge_id: str) -> None:
         )
 
 
+def external_url(endpoint: str, **values: object) -> str:
+    """A full link for an email. Jobs run without a request: they use `SERVER_NAME` if set,
+    else the address the job was started from (`g.billing_base_url`, which the webhook passes
+    on), else a path on this site."""
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True, **values)
+    adapter = current_app.url_map.bind(
+        "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/"
+    )
+    path = adapter.build(endpoint, values)
+    base = g.get("billing_base_url")
+    return f"{base.rstrip('/')}{path}" if base else path
+
+
 def send_receipt(order: Order, seller: Workspace) -> None:
     lines = order_lines(order)
     body = "\n".join(
         f"  {line.quantity} x {line.description}: {format_pence(line.total_pence)}"
         for line in lines
     )
-    link = url_for("billing.buyer_order", order_id=order.id, _external=True)
+    link = external_url("billing.buyer_order", order_id=order.id)
     send_email(
         order.buyer_email,
         f"Receipt for order {order.id} from {seller.name}",
@@ -633,6 +648,27 @@ def request_refund(
     return refund
 
 
+def request_buyer_refund(buyer: User, order: Order, reason: str) -> Refund | None:
+    """A buyer cancels their own order: record the refund the seller's cancellation policy
+    allows now (None when it allows nothing). Commit it, then `perform_refund`."""
+    if order.buyer_user_id != buyer.id:
+        raise OrderNotFound("No such order")
+    amount = refundable_now(order)
+    if amount <= 0:
+        return None
+    with tenant_context(order.tenant_id):
+        refund = Refund(
+            order_id=order.id,
+            amount_pence=amount,
+            status=RefundStatus.REQUESTED,
+            reason=reason[:300],
+            requested_by_id=buyer.id,
+        )
+        db.session.add(refund)
+        db.session.flush()
+    return refund
+
+
 def perform_refund(seller: Workspace, refund_id: int) -> Refund:
     """Step two: ask Stripe (idempotently, keyed on the refund row) and book the result.
 
@@ -696,8 +732,19 @@ def _record_refund(
         description=f"Refund on order {order.id}",
     ):
         return False
+    with tenant_context(order.tenant_id):
+        refunded = -db.session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount_pence), 0)).where(
+                LedgerEntry.order_id == order.id, LedgerEntry.kind == LedgerKind.REFUND
+            )
+        )
     if not seller.is_hub and order.platform_fee_pence and order.total_pence:
-        fee_back = order.platform_fee_pence * amount // order.total_pence
+        # The fee comes back in proportion to the money refunded so far, rounded down on the
+        # running total, so partial refunds that add up to the whole return the whole fee.
+        fee, total = order.platform_fee_pence, order.total_pence
+        after = min(refunded, total)
+        before = max(after - amount, 0)
+        fee_back = fee * after // total - fee * before // total
         if fee_back:
             _book(
                 seller.id,
@@ -718,11 +765,6 @@ def _record_refund(
                 description=f"Fee returned: {seller.name} order {order.id}",
             )
     with tenant_context(order.tenant_id):
-        refunded = -db.session.scalar(
-            select(func.coalesce(func.sum(LedgerEntry.amount_pence), 0)).where(
-                LedgerEntry.order_id == order.id, LedgerEntry.kind == LedgerKind.REFUND
-            )
-        )
         order.refunded_pence = min(refunded, order.total_pence)
         full = order.refunded_pence >= order.total_pence
         _transition(
@@ -787,6 +829,10 @@ def record_payout(actor: User, workspace: Workspace, amount_pence: int, referenc
     """The hub paid a held balance to a workspace (by bank transfer)."""
     if not actor.is_hub_admin:
         raise NotAllowed("Only hub admins record payouts")
+    if workspace.is_hub:
+        raise BillingError("The hub does not pay itself out: choose a borough workspace", "amount")
+    # One payout at a time per workspace, so two cannot both pass the balance check.
+    db.session.execute(select(Workspace.id).where(Workspace.id == workspace.id).with_for_update())
     held = balance(workspace).held
     if amount_pence <= 0:
         raise BillingError("Enter an amount of at least 1p", "amount")
@@ -832,6 +878,11 @@ def connect_onboarding_url(
                     "country": "GB",
                     "email": workspace.contact_email or actor.email,
                     "business_type": "non_profit",
+                    # Destination charges need the transfers capability on the account.
+                    "capabilities": {
+                        "card_payments": {"requested": True},
+                        "transfers": {"requested": True},
+                    },
                     "metadata": {"workspace_id": str(workspace.id), "slug": workspace.slug},
                 },
                 options={"idempotency_key": f"account:{workspace.id}"},
@@ -897,11 +948,17 @@ def receive_webhook(payload: bytes, signature: str | None) -> tuple[StripeEvent 
 @contextmanager
 def _order_locked(order_id: int, tenant_id: int) -> Iterator[Order]:
     with tenant_context(tenant_id):
-        order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+        order = db.session.scalar(
+            select(Order)
+            .where(Order.id == order_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         yield order
+        db.session.flush()  # rows added in the block belong to this workspace
 
 
-def _find_order(**criteria: str) -> tuple[int, int] | None:
+def _find_order(**criteria: str | int | None) -> tuple[int, int] | None:
     """(order id, workspace id) of the order matching a Stripe id, from our own rows."""
     with hub_scope("match a Stripe event to its order", audit=False):
         for column, value in criteria.items():
@@ -918,7 +975,10 @@ def _find_order(**criteria: str) -> tuple[int, int] | None:
 def process_event(event_id: str) -> str:
     """Apply one stored event. Idempotent; safe with duplicates and any delivery order."""
     event = db.session.scalar(
-        select(StripeEvent).where(StripeEvent.id == event_id).with_for_update()
+        select(StripeEvent)
+        .where(StripeEvent.id == event_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if event is None:
         raise LookupError(f"unknown Stripe event {event_id}")
@@ -956,6 +1016,7 @@ def _on_session_paid(session: dict, event: StripeEvent) -> str:
         with _order_locked(*found) as order:
             db.session.add(
                 OrderEvent(
+                    tenant_id=order.tenant_id,
                     order_id=order.id,
                     from_status=order.status.value,
                     to_status=order.status.value,
@@ -983,6 +1044,7 @@ def _settle_from_session(found: tuple[int, int], session: dict, event_id: str | 
             order.stripe_charge_id = charge_id
             db.session.add(
                 OrderEvent(
+                    tenant_id=order.tenant_id,
                     order_id=order.id,
                     from_status="cancelled",
                     to_status="cancelled",
@@ -1022,7 +1084,7 @@ def _on_charge_refunded(charge: dict, event: StripeEvent) -> str:
     if found is None:
         # Perhaps the refund overtook the payment: find the order from our own session id.
         order_id = (charge.get("metadata") or {}).get("order_id")
-        found = _find_order(id=order_id) if order_id and str(order_id).isdigit() else None
+        found = _find_order(id=int(order_id)) if order_id and str(order_id).isdigit() else None
         if found is None:
             return "no matching order"
         with tenant_context(found[1]):
@@ -1063,6 +1125,7 @@ def _on_dispute(dispute: dict, event: StripeEvent) -> str:
         order.disputed = True
         db.session.add(
             OrderEvent(
+                tenant_id=order.tenant_id,
                 order_id=order.id,
                 from_status=order.status.value,
                 to_status=order.status.value,

@@ -35,8 +35,13 @@ hub_bp = Blueprint("billing_hub", __name__, url_prefix="/hub/billing", template_
 
 
 @job
-def process_stripe_event(event_id: str) -> str:
-    """Apply a stored event; on failure record why (for the hub) and raise so RQ retries."""
+def process_stripe_event(event_id: str, base_url: str | None = None) -> str:
+    """Apply a stored event; on failure record why (for the hub) and raise so RQ retries.
+
+    `base_url` is the site's address as the webhook was called, for links in receipts (a
+    worker has no request to take it from)."""
+    if base_url:
+        g.billing_base_url = base_url
     try:
         return services.process_event(event_id)
     except Exception as exc:
@@ -78,7 +83,7 @@ def stripe_webhook():  # noqa: ANN201
         db.session.rollback()
         return {"error": "invalid signature"}, 400
     if process:
-        enqueue(process_stripe_event, event.id)
+        enqueue(process_stripe_event, event.id, base_url=request.url_root)
     db.session.commit()
     return {"received": True}, 200
 
@@ -218,7 +223,7 @@ def ledger_csv():  # noqa: ANN201
                 f"{entry.amount_pence / 100:.2f}",
                 entry.order_id or "",
                 "yes" if entry.held_by_hub else "no",
-                entry.source_id,
+                _csv_safe(entry.source_id),
                 _csv_safe(entry.description),
             ]
         )
@@ -228,8 +233,8 @@ def ledger_csv():  # noqa: ANN201
 
 
 def _csv_safe(text: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    """Spreadsheets run cells starting with = + - @ (or a tab or line break) as formulas."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") else text
 
 
 def _order_page(order, refund_form=None, paid_form=None, status=200):  # noqa: ANN001, ANN202
@@ -352,7 +357,7 @@ def retry_event(event_id: str):  # noqa: ANN201
     event = db.session.get(services.StripeEvent, event_id)
     if event is None:
         abort(404)
-    enqueue(process_stripe_event, event.id)
+    enqueue(process_stripe_event, event.id, base_url=request.url_root)
     db.session.commit()
     flash(f"Event {event_id} has been queued again.", "success")
     return redirect(url_for(".hub_index"))

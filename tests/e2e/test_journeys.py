@@ -166,6 +166,8 @@ def test_borough_admin_invites_staff_who_accept(site: Site, hackney, make_user, 
         "Overview",
         "Public profile",
         "Staff and roles",
+        "Rooms",
+        "Income",
         "Audit log",
     ]
     site.goto("/account")

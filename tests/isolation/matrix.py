@@ -136,6 +136,48 @@ def _ledger_entry(side_name: str, made: dict[str, Any]) -> Any:
     )
 
 
+def _room(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.tenants.rooms.models import Room
+
+    # Published: its public page may answer anyone, but never with B's private booking data.
+    room = Room(
+        venue_name=f"{side_name.title()} Centre",
+        address="1 High Street",
+        postcode="E8 1DY",
+        name=f"{side_name.title()} Hall",
+        capacity_theatre=50,
+        capacity_max=50,
+        published=True,
+        feed_token=f"feed-{side_name}-{_private(side_name)}",
+    )
+    for day in range(7):
+        setattr(room, f"opens_{day}", 0)
+        setattr(room, f"closes_{day}", 24 * 60)
+    return room
+
+
+def _room_booking(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.tenants.rooms.models import Booking, BookingKind, BookingStatus
+
+    starts = utcnow().replace(microsecond=0) + timedelta(days=2)
+    return Booking(
+        room_id=made["Room"].id,
+        kind=BookingKind.BOOKING,
+        status=BookingStatus.CONFIRMED,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        blocked_from=starts,
+        blocked_until=starts + timedelta(hours=2),
+        reference=f"ref-{side_name}",
+        attendees=10,
+        layout="theatre",
+        organisation_name=f"Organisation {_private(side_name)}",
+        organisation_type="community",
+        price_pence=1000,
+        note=f"Note {_private(side_name)}",
+    )
+
+
 #: model class name -> factory(side name, rows made so far) returning one unsaved row, made in
 #: this order inside the workspace's context. Every tenant-owned model needs one.
 TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
@@ -145,6 +187,8 @@ TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "OrderEvent": _order_event,
     "Refund": _refund,
     "LedgerEntry": _ledger_entry,
+    "Room": _room,
+    "Booking": _room_booking,
 }
 
 
@@ -193,19 +237,79 @@ def _invite_token(world: World) -> str:
     return make_token("workspace-invite", {"tid": world.b.workspace.id, "iid": invitation_id})
 
 
+def _partner(world: World) -> dict[str, Any]:
+    """A partner organisation (hub-level, not a workspace's) with one member, whose private
+    details carry SECRET; made once per walk. Workspace roles may reach none of it."""
+    made = getattr(world, "_partner", None)
+    if made is None:
+        from londonhub.integrations.oidc import services as oidc
+        from londonhub.integrations.oidc.models import PartnerIdentity, PartnerMembership
+        from londonhub.platform.core.accounts import create_user
+
+        partner = oidc.create_partner(
+            name="Beta Partner Trust",
+            kind="charity",
+            domains=["beta-partner.example.org"],
+            issuer="http://127.0.0.1:9",  # nothing listens: no outside calls
+            client_id="beta-partner-client",
+            client_secret=f"client-secret-{SECRET}",
+        )
+        member = create_user(f"{SECRET}@beta-partner.example.org", f"Member {SECRET}", None)
+        db.session.add(PartnerMembership(partner_id=partner.id, user_id=member.id))
+        identity = PartnerIdentity(
+            partner_id=partner.id,
+            user_id=member.id,
+            issuer=partner.issuer,
+            subject=f"sub-{SECRET}",
+            email=member.email,
+        )
+        db.session.add(identity)
+        db.session.commit()
+        made = {
+            "id": partner.id,
+            "slug": partner.slug,
+            "identity_id": identity.id,
+            "link": make_token(
+                "partner-link",
+                {
+                    "partner_id": partner.id,
+                    "issuer": partner.issuer,
+                    "subject": f"sub-{SECRET}",
+                    "email": member.email,
+                    "role": "admin",
+                },
+            ),
+            "signed_out": make_token("partner-signed-out", {"pid": partner.id}),
+        }
+        world._partner = made  # type: ignore[attr-defined]
+    return made
+
+
 #: URL parameter name -> B's value.
 PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     "slug": lambda w: w.b.workspace.slug,
     "membership_id": lambda w: w.b.objects["Membership"],
     "invitation_id": lambda w: w.b.objects["Invitation"],
     "order_id": lambda w: w.b.objects["Order"],
+    "room_id": lambda w: w.b.objects["Room"],
+    "booking_id": lambda w: w.b.objects["Booking"],
+    # A guess at B's secret feed address: only the real token opens the feed.
+    "feed_token": lambda w: "feed-beta-guessed",
     # Stripe events are hub-level rows: only hub admins may touch them at all.
     "event_id": lambda w: "evt_isolation_matrix",
+    # Partner organisations are hub-level: only hub admins and their own members reach them.
+    "partner_id": lambda w: _partner(w)["id"],
+    "identity_id": lambda w: _partner(w)["identity_id"],
 }
 
 #: endpoint -> all its parameters, where a name alone is ambiguous.
 ENDPOINT_FILLERS: dict[str, Callable[[World], dict[str, Any]]] = {
     "workspace_invites.accept": lambda w: {"token": _invite_token(w)},
+    "partners.view": lambda w: {"slug": _partner(w)["slug"]},
+    # A link offer for the partner's member: another person signed in may not use it.
+    "partner_sso.link": lambda w: {"token": _partner(w)["link"]},
+    # Public: names the partner and its provider's sign-out, nothing private.
+    "partner_sso.signed_out": lambda w: {"token": _partner(w)["signed_out"]},
 }
 
 

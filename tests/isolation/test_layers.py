@@ -298,3 +298,16 @@ def test_every_tenant_model_is_tenant_scoped_with_its_unique_key(app):
             if u.__class__.__name__ == "UniqueConstraint"
         }
         assert ("tenant_id", "id") in uniques, model.__name__
+
+
+@pytest.mark.postgres
+def test_a_failed_statement_inside_a_savepoint_can_be_rolled_back(app, world):
+    """The RLS hook must not run set_config inside an aborted transaction."""
+    a_id = world.a.workspace.id
+    with tenant_context(a_id):
+        savepoint = db.session.begin_nested()
+        with pytest.raises(DBAPIError):
+            db.session.execute(text("SELECT 1 / 0"))
+        savepoint.rollback()
+        assert len(db.session.scalars(select(Invitation)).all()) == 1
+        db.session.rollback()

@@ -6,8 +6,10 @@ Plain functions, no `request`; views call one of these and render what they retu
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import Any
 
-from flask import current_app, url_for
+from flask import Flask, current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -185,3 +187,40 @@ def memberships_of(user: User) -> list[Membership]:
             .options(joinedload(Membership.workspace))
         )
     )
+
+
+# --- extension points for other areas (core imports none of them) ---------------------------
+
+#: (user) -> (template name, context) or None: an extra section on /account.
+AccountSection = Callable[[User], "tuple[str, dict[str, Any]] | None"]
+#: () -> URL or None, called on sign-out before the session ends: where to go next.
+SignOutHook = Callable[[], "str | None"]
+
+
+def register_account_section(app: Flask, provider: AccountSection) -> None:
+    providers = app.extensions.setdefault("londonhub.account_sections", [])
+    if provider not in providers:
+        providers.append(provider)
+
+
+def register_sign_out_hook(app: Flask, hook: SignOutHook) -> None:
+    hooks = app.extensions.setdefault("londonhub.sign_out_hooks", [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
+def account_sections(user: User) -> list[tuple[str, dict[str, Any]]]:
+    sections = []
+    for provider in current_app.extensions.get("londonhub.account_sections", []):
+        section = provider(user)
+        if section is not None:
+            sections.append(section)
+    return sections
+
+
+def after_sign_out_url() -> str | None:
+    for hook in current_app.extensions.get("londonhub.sign_out_hooks", []):
+        url = hook()
+        if url:
+            return url
+    return None

@@ -62,6 +62,12 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
         "PLATFORM_FEE_PERCENT": _env_int("PLATFORM_FEE_PERCENT", 5),
+        # Partner sign-in (OpenID Connect): Fernet key(s), comma-separated, newest first, that
+        # encrypt partners' client secrets; unset: derived from SECRET_KEY.
+        "OIDC_SECRET_KEY": env.get("OIDC_SECRET_KEY") or None,
+        "OIDC_HTTP_TIMEOUT_SECONDS": _env_int("OIDC_HTTP_TIMEOUT_SECONDS", 10),
+        # How long a person has at their provider before the sign-in must start again.
+        "OIDC_LOGIN_MAX_AGE_SECONDS": _env_int("OIDC_LOGIN_MAX_AGE_SECONDS", 600),
         "DEMO_PASSWORD": env.get("DEMO_PASSWORD", "london-demo-2026"),
         # The shared brand: name and colours of the hub.
         "HUB_NAME": env.get("HUB_NAME", "Connecting Londoners"),

@@ -17,23 +17,44 @@ from .timeutil import utcnow
 log = logging.getLogger(__name__)
 
 
-def send_email(to: str, subject: str, body: str) -> None:
+def text_attachment(filename: str, content_type: str, text: str) -> dict[str, str]:
+    """A text attachment (a calendar file, a CSV), in a form a queued job can carry."""
+    return {"filename": filename, "content_type": content_type, "text": text}
+
+
+def send_email(
+    to: str, subject: str, body: str, attachments: list[dict[str, str]] | None = None
+) -> None:
     """Queue an email; it is sent after the current transaction commits."""
-    enqueue(deliver_email, to, subject, body)
+    enqueue(deliver_email, to, subject, body, attachments or [])
 
 
-def _message(to: str, subject: str, body: str) -> EmailMessage:
+def _message(
+    to: str, subject: str, body: str, attachments: list[dict[str, str]] | None = None
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
+    for attachment in attachments or []:
+        maintype, _, subtype = attachment["content_type"].partition("/")
+        params = {"method": "PUBLISH"} if subtype == "calendar" else {}
+        message.add_attachment(
+            attachment["text"].encode(),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment["filename"],
+            params=params,
+        )
     return message
 
 
 @job
-def deliver_email(to: str, subject: str, body: str) -> str:
-    message = _message(to, subject, body)
+def deliver_email(
+    to: str, subject: str, body: str, attachments: list[dict[str, str]] | None = None
+) -> str:
+    message = _message(to, subject, body, attachments)
     mail_url = current_app.config.get("MAIL_URL")
     if mail_url:
         _send_smtp(mail_url, message)

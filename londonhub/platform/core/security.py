@@ -26,7 +26,12 @@ def _policy(nonce: str) -> str:
             "base-uri 'self'",
             "frame-ancestors 'none'",
             " ".join(
-                ["form-action 'self'", *current_app.config.get("CSP_FORM_ACTION_ORIGINS", [])]
+                [
+                    "form-action 'self'",
+                    *current_app.config.get("CSP_FORM_ACTION_ORIGINS", []),
+                    # Per page: e.g. the sign-in page whose form leads to a partner's provider.
+                    *g.get("csp_form_action_extra", ()),
+                ]
             ),
         ]
     )

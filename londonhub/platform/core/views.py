@@ -79,6 +79,7 @@ def login():  # noqa: ANN201
 
 @bp.post("/logout")
 def logout():  # noqa: ANN201
+    next_url = accounts.after_sign_out_url()  # e.g. offer signing out at a partner's provider
     if current_user.is_authenticated:
         user = current_user._get_current_object()
         user.end_all_sessions()
@@ -86,7 +87,7 @@ def logout():  # noqa: ANN201
     logout_user()
     session.clear()
     flash("You have been signed out.", "success")
-    return redirect(url_for("brand.home"))
+    return redirect(next_url or url_for("brand.home"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -207,6 +208,7 @@ def account():  # noqa: ANN201
             "auth/account.html",
             user=user,
             memberships=accounts.memberships_of(user),
+            extra_sections=accounts.account_sections(user),
             details=details,
             password=password,
         ),

@@ -1,0 +1,1 @@
+"""Rooms: every civil-society meeting room in London, bookable in one place, never twice."""

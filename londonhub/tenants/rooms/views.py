@@ -1,0 +1,469 @@
+"""Room pages: London-wide search, room pages, booking, the buyer's bookings, workspace admin.
+
+Thin: parse a form, call one service, render or redirect. Domain errors map to answers:
+not found (and another workspace's object) 404, no permission 403, bad input the form again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from londonhub.billing import services as billing
+from londonhub.platform.core.access import public
+from londonhub.platform.core.extensions import db, login_manager
+from londonhub.platform.core.identity import Role, has_role, role_in
+from londonhub.platform.core.tenancy import get_workspace_by_slug, workspace_blueprint
+from londonhub.platform.core.timeutil import utcnow
+
+from . import (
+    seed,  # noqa: F401 - registers the demo rooms
+    services,
+)
+from .calendar import room_feed
+from .forms import BlockoutForm, BookingForm, RoomForm, SearchForm, choices, room_values
+from .models import ACCESSIBILITY, FACILITIES, LAYOUTS, WEEKDAYS, CustomerType
+
+bp = Blueprint("rooms", __name__, template_folder="templates")
+public_bp = workspace_blueprint("rooms_public", __name__, "/rooms", template_folder="templates")
+admin_bp = workspace_blueprint("rooms_admin", __name__, "/admin/rooms", template_folder="templates")
+
+
+@bp.app_template_filter("london")
+def london_filter(moment, fmt: str = "%d %b %Y %H:%M") -> str:  # noqa: ANN001
+    return services.london(moment).strftime(fmt)
+
+
+def _today() -> date:
+    return services.london(utcnow()).date()
+
+
+# --- public: search ----------------------------------------------------------------------------
+
+
+@bp.get("/rooms")
+def search():  # noqa: ANN201
+    form = SearchForm(request.args)
+    form.borough.choices = choices([("", "Any borough")] + [(b, b) for b in services.boroughs()])
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    valid = form.validate() if request.args else True
+    criteria = services.Criteria(page=page)
+    if valid:
+        criteria = services.Criteria(
+            day=form.date.data,
+            start=form.start.data,
+            end=form.end.data,
+            attendees=form.attendees.data,
+            borough=form.borough.data or None,
+            accessibility=form.accessibility.data or [],
+            facilities=form.facilities.data or [],
+            price_band=form.price.data or "",
+            customer=CustomerType(form.customer.data)
+            if form.customer.data in set(CustomerType)
+            else CustomerType.COMMUNITY,
+            sort=form.sort.data or "name",
+            page=page,
+        )
+    results = services.search_rooms(criteria)
+    args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
+    query = request.args.to_dict(flat=False)
+    query.pop("page", None)
+    return render_template(
+        "rooms/search.html",
+        form=form,
+        results=results,
+        criteria=criteria,
+        query=query,
+        args=args,
+        today=_today(),
+    ), (200 if valid else 400)
+
+
+# --- public: a room ----------------------------------------------------------------------------
+
+
+@public_bp.errorhandler(services.NotFound)
+@admin_bp.errorhandler(services.NotFound)
+def not_found(error: services.NotFound):  # noqa: ANN201
+    db.session.rollback()
+    return render_template(
+        "brand/error.html", code=404, title="Page not found", message=str(error)
+    ), 404
+
+
+@admin_bp.errorhandler(services.NotAllowed)
+def not_allowed(error: services.NotAllowed):  # noqa: ANN201
+    db.session.rollback()
+    return render_template(
+        "brand/error.html", code=403, title="You cannot do that here", message=str(error)
+    ), 403
+
+
+def _week_param() -> date:
+    try:
+        return date.fromisoformat(request.args.get("week", ""))
+    except ValueError:
+        return _today()
+
+
+def _room_page(room, workspace, form: BookingForm, status: int = 200, taken=None):  # noqa: ANN001, ANN202
+    week = _week_param()
+    monday = week - timedelta(days=week.weekday())
+    return render_template(
+        "rooms/room.html",
+        room=room,
+        workspace=workspace,
+        form=form,
+        days=services.week_availability(room, monday),
+        monday=monday,
+        prev_week=monday - timedelta(days=7),
+        next_week=monday + timedelta(days=7),
+        today=_today(),
+        weekdays=WEEKDAYS,
+        layouts=LAYOUTS,
+        customer_types=list(CustomerType),
+        format_minutes=services.format_minutes,
+        taken=taken,
+        bookable=workspace.is_active,
+    ), status
+
+
+def _booking_form(room, workspace, formdata=None) -> BookingForm:  # noqa: ANN001
+    form = BookingForm(formdata=formdata)
+    form.layout.choices = choices((k, v) for k, v in LAYOUTS.items() if room.capacity(k))
+    if formdata is None:
+        form.workspace.data = workspace.slug
+        form.room_id.data = str(room.id)
+    return form
+
+
+@public_bp.get("/<int:room_id>")
+@public
+def room(room_id: int):  # noqa: ANN201
+    found = services.get_public_room(g.tenant, room_id)
+    return _room_page(found, g.tenant, _booking_form(found, g.tenant))
+
+
+@public_bp.get("/<int:room_id>/feed/<feed_token>.ics")
+def feed(room_id: int, feed_token: str):  # noqa: ANN201
+    """The room's secret iCalendar feed: the token in the address is the only key."""
+    found, bookings = services.feed_bookings(g.tenant, room_id, feed_token)
+    response = Response(room_feed(found, bookings), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'inline; filename="room-{found.id}.ics"'
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# --- booking -----------------------------------------------------------------------------------
+
+
+@bp.post("/rooms/book")
+@login_required
+def book():  # noqa: ANN201
+    """Quote (step=quote) then hold and order (step=book). The room comes from the form and
+    is checked again; the price is always computed here, never taken from the form."""
+    workspace = get_workspace_by_slug(request.form.get("workspace", ""))
+    room_id = request.form.get("room_id", "")
+    if workspace is None or workspace.is_hub or not room_id.isdigit():
+        abort(404)
+    g.tenant = workspace  # the room's workspace banner
+    try:
+        found = services.get_public_room(workspace, int(room_id))
+    except services.NotFound:
+        abort(404)
+    form = _booking_form(found, workspace, request.form)
+    if not form.validate():
+        return _room_page(found, workspace, form, 400)
+    try:
+        slots = services.slots_for(
+            form.date.data,
+            form.start.data,
+            form.end.data,
+            form.repeat.data,
+            form.occurrences.data or 1,
+        )
+        booking_request = services.BookingRequest(
+            slots=slots,
+            attendees=form.attendees.data,
+            layout=form.layout.data,
+            organisation_name=form.organisation_name.data,
+            customer=CustomerType(form.organisation_type.data),
+        )
+        if form.step.data != "book":
+            _, quote = services.prepare(workspace, found.id, booking_request)
+            return render_template(
+                "rooms/quote.html",
+                room=found,
+                workspace=workspace,
+                form=form,
+                quote=quote,
+                slots=slots,
+                hold_minutes=services.hold_minutes(),
+            )
+        order, _ = services.book(current_user, workspace, found.id, booking_request)
+        # Read before the commit: afterwards the rows would reload outside their workspace.
+        order_id, paid, room_name = order.id, order.status.value == "paid", found.name
+    except services.SlotTaken as exc:
+        db.session.rollback()
+        form.date.errors = [*form.date.errors, str(exc)]
+        found = services.get_public_room(workspace, int(room_id))  # reloaded in its workspace
+        return _room_page(found, workspace, form, 409, taken=exc)
+    except services.RoomError as exc:
+        db.session.rollback()
+        target = getattr(form, exc.field or "date", form.date)
+        target.errors = [*target.errors, str(exc)]
+        found = services.get_public_room(workspace, int(room_id))
+        return _room_page(found, workspace, form, 400)
+    db.session.commit()
+    if paid:
+        flash("Your booking is confirmed. We have emailed you the details.", "success")
+        return redirect(url_for("rooms.my_bookings"))
+    flash(
+        f"We are holding {room_name} for you for {services.hold_minutes()} minutes. "
+        "Pay now to confirm the booking.",
+        "success",
+    )
+    return redirect(url_for("billing.buyer_order", order_id=order_id))
+
+
+# --- the buyer's bookings ----------------------------------------------------------------------
+
+
+@bp.get("/account/bookings")
+@login_required
+def my_bookings():  # noqa: ANN201
+    return render_template(
+        "rooms/my_bookings.html", items=services.list_buyer_bookings(current_user)
+    )
+
+
+@bp.post("/account/bookings/<int:booking_id>/cancel")
+@login_required
+def cancel_booking(booking_id: int):  # noqa: ANN201
+    try:
+        cancellation = services.cancel_by_buyer(current_user, booking_id)
+    except services.NotFound:
+        db.session.rollback()
+        abort(404, description="There is no such booking in your account.")
+    except services.RoomError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".my_bookings"))
+    db.session.commit()  # the refund row exists before Stripe hears of it
+    if cancellation.refund_id is not None:
+        try:
+            services.finish_refund(cancellation)
+        except billing.BillingError as exc:
+            db.session.commit()
+            flash(str(exc), "error")
+            return redirect(url_for(".my_bookings"))
+        db.session.commit()
+        flash(
+            f"Your booking is cancelled and {billing.format_pence(cancellation.refund_pence)} "
+            "is being refunded.",
+            "success",
+        )
+    else:
+        flash("Your booking is cancelled. No refund is due under the room's policy.", "success")
+    return redirect(url_for(".my_bookings"))
+
+
+# --- workspace admin ---------------------------------------------------------------------------
+
+
+@admin_bp.before_request
+def require_member():  # noqa: ANN201
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    g.role = role_in(current_user, g.tenant)
+    if g.role is None:
+        abort(403, description="You are not a member of this workspace.")
+    return None
+
+
+def _can_manage() -> bool:
+    return has_role(current_user, g.tenant, Role.ADMIN)
+
+
+@admin_bp.get("/")
+def index():  # noqa: ANN201
+    return render_template(
+        "rooms/admin_index.html",
+        rooms=services.list_rooms(g.tenant),
+        can_manage=_can_manage(),
+    )
+
+
+def _room_form_page(form: RoomForm, room=None, status: int = 200):  # noqa: ANN001, ANN202
+    return render_template(
+        "rooms/admin_room.html",
+        form=form,
+        room=room,
+        weekdays=WEEKDAYS,
+        accessibility=ACCESSIBILITY,
+        facilities=FACILITIES,
+        customer_types=list(CustomerType),
+    ), status
+
+
+def _save(form: RoomForm, room_id: int | None):  # noqa: ANN202
+    try:
+        saved = services.save_room(current_user, g.tenant, room_values(form), room_id)
+    except services.RoomError as exc:
+        db.session.rollback()
+        target = getattr(form, exc.field or "name", form.name)
+        target.errors = [*target.errors, str(exc)]
+        return None
+    db.session.commit()
+    return saved
+
+
+@admin_bp.route("/new", methods=["GET", "POST"])
+def new_room():  # noqa: ANN201
+    services.require_role(current_user, g.tenant, Role.ADMIN)
+    form = RoomForm()
+    if form.validate_on_submit():
+        saved = _save(form, None)
+        if saved is not None:
+            flash(f"{saved.name} has been added.", "success")
+            return redirect(url_for(".index"))
+    return _room_form_page(form, status=400 if request.method == "POST" else 200)
+
+
+@admin_bp.route("/<int:room_id>", methods=["GET", "POST"])
+def edit_room(room_id: int):  # noqa: ANN201
+    found = services.get_room(g.tenant, room_id)
+    services.require_role(current_user, g.tenant, Role.ADMIN)
+    form = RoomForm(obj=found)
+    if form.validate_on_submit():
+        saved = _save(form, room_id)
+        if saved is not None:
+            flash(f"{saved.name} has been saved.", "success")
+            return redirect(url_for(".edit_room", room_id=room_id))
+    return _room_form_page(form, found, status=400 if request.method == "POST" else 200)
+
+
+@admin_bp.post("/<int:room_id>/feed/new")
+def rotate_feed(room_id: int):  # noqa: ANN201
+    services.get_room(g.tenant, room_id)
+    services.rotate_feed(current_user, g.tenant, room_id)
+    db.session.commit()
+    flash("The calendar feed has a new address; the old one no longer works.", "success")
+    return redirect(url_for(".edit_room", room_id=room_id))
+
+
+def _calendar_page(blockout: BlockoutForm | None = None, status: int = 200):  # noqa: ANN202
+    view = "day" if request.args.get("view") == "day" else "week"
+    try:
+        day = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        day = _today()
+    first = day if view == "day" else day - timedelta(days=day.weekday())
+    days = 1 if view == "day" else 7
+    rooms = services.list_rooms(g.tenant)
+    room_id = request.args.get("room", type=int)
+    form = blockout or BlockoutForm(prefix="blockout")
+    form.room.choices = choices((r.id, f"{r.name}, {r.venue_name}") for r in rooms)
+    return render_template(
+        "rooms/admin_calendar.html",
+        view=view,
+        day=day,
+        first=first,
+        step=timedelta(days=days),
+        calendar=services.calendar(g.tenant, first, days, room_id),
+        rooms=rooms,
+        room_id=room_id,
+        blockout=form,
+        can_manage=_can_manage(),
+    ), status
+
+
+@admin_bp.get("/calendar")
+def calendar():  # noqa: ANN201
+    return _calendar_page()
+
+
+@admin_bp.post("/blockouts")
+def add_blockout():  # noqa: ANN201
+    services.require_role(current_user, g.tenant, Role.ADMIN, write=True)
+    form = BlockoutForm(prefix="blockout")
+    form.room.choices = choices((r.id, r.name) for r in services.list_rooms(g.tenant))
+    if not form.validate_on_submit():
+        return _calendar_page(form, 400)
+    slot = services.Slot(
+        services.to_utc(form.date.data, form.start.data),
+        services.to_utc(form.date.data, form.end.data),
+    )
+    try:
+        services.add_blockout(current_user, g.tenant, form.room.data, slot, form.note.data)
+    except services.RoomError as exc:
+        db.session.rollback()
+        form.date.errors = [*form.date.errors, str(exc)]
+        return _calendar_page(form, 400)
+    db.session.commit()
+    flash("The time is blocked out.", "success")
+    return redirect(url_for(".calendar", date=form.date.data.isoformat()))
+
+
+@admin_bp.post("/bookings/<int:booking_id>/cancel")
+def cancel(booking_id: int):  # noqa: ANN201
+    services.get_booking(g.tenant, booking_id)
+    try:
+        cancellation = services.cancel_by_workspace(current_user, g.tenant, booking_id)
+    except (services.RoomError, billing.BillingError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".calendar"))
+    db.session.commit()
+    if cancellation.refund_id is not None:
+        try:
+            services.finish_refund(cancellation)
+        except billing.BillingError as exc:
+            db.session.commit()
+            flash(str(exc), "error")
+            return redirect(url_for(".calendar"))
+        db.session.commit()
+        flash(f"Cancelled, refunding {billing.format_pence(cancellation.refund_pence)}.", "success")
+    else:
+        flash("Cancelled: the time is free again.", "success")
+    return redirect(url_for(".calendar"))
+
+
+@admin_bp.get("/bookings.csv")
+def export():  # noqa: ANN201
+    try:
+        first = date.fromisoformat(request.args.get("from", ""))
+    except ValueError:
+        first = _today() - timedelta(days=30)
+    try:
+        last = date.fromisoformat(request.args.get("to", ""))
+    except ValueError:
+        last = first + timedelta(days=395)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in services.export_rows(g.tenant, first, last):
+        writer.writerow([_csv_safe(cell) for cell in row])
+    response = Response(buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{g.tenant.slug}-room-bookings.csv"'
+    )
+    return response
+
+
+def _csv_safe(text: str) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
