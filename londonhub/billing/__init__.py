@@ -39,7 +39,7 @@ def expire_due() -> None:
     """Cancel unpaid orders whose time ran out (and free what they held)."""
     from londonhub.platform.core.extensions import db
 
-    from .views import expire_due_orders
+    from .jobs import expire_due_orders
 
     count = expire_due_orders()
     db.session.commit()
@@ -52,8 +52,8 @@ def replay_event(event_id: str) -> None:
     """Process a stored Stripe event again (safe: processing is idempotent)."""
     from londonhub.platform.core.extensions import db
 
+    from .jobs import process_stripe_event
     from .models import StripeEvent, StripeEventStatus
-    from .views import process_stripe_event
 
     event = db.session.get(StripeEvent, event_id)
     if event is None:

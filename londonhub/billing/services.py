@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from londonhub.platform.core.audit import record
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role, User, has_role
+from londonhub.platform.core.jobs import enqueue_at
 from londonhub.platform.core.mail import send_email
 from londonhub.platform.core.money import format_pence
 from londonhub.platform.core.tenancy import (
@@ -232,6 +233,10 @@ def create_order(
         db.session.flush()
         if total == 0:
             _settle(order, seller, charge_id=f"free:{order.id}", note="Nothing to pay")
+        elif expires_at is not None:
+            from .jobs import expire_order as expire_order_job  # jobs imports this module
+
+            enqueue_at(expires_at, expire_order_job, order.id, seller.id)
         db.session.flush()
     return order
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -52,6 +53,8 @@ class PendingJob:
     meta: dict[str, Any] = field(default_factory=dict)
     #: The savepoint (if any) the job was enqueued in: rolling it back drops the job.
     savepoint: SessionTransaction | None = field(default=None, repr=False, compare=False)
+    #: Run no earlier than this (RQ's scheduler; `rq worker --with-scheduler`).
+    at: datetime | None = None
 
 
 def enqueue(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -59,13 +62,30 @@ def enqueue(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
 
     The job carries the current workspace; it cannot choose another one through its arguments.
     """
+    _enqueue(None, fn, args, kwargs)
+
+
+def enqueue_at(when: datetime, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Like `enqueue`, but run at `when`. Without Redis (the embedded default) nothing can
+    wait, so the job is not scheduled: callers keep a way to catch up (a sweep or a CLI)."""
+    _enqueue(when, fn, args, kwargs)
+
+
+def _enqueue(
+    when: datetime | None, fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]
+) -> None:
     session = db.session()
     if not session.in_transaction():
         # Begin now (no connection is taken yet), so a rollback before any query still
         # drops the job instead of leaving it for whichever commit comes next.
         session.begin()
     pending = PendingJob(
-        job_name(fn), args, kwargs, current_tenant_id(), savepoint=session.get_nested_transaction()
+        job_name(fn),
+        args,
+        kwargs,
+        current_tenant_id(),
+        savepoint=session.get_nested_transaction(),
+        at=when,
     )
     session.info.setdefault("pending_jobs", []).append(pending)
 
@@ -121,6 +141,11 @@ def install_job_hooks() -> None:
 
 def dispatch(app: Flask, pending: PendingJob) -> None:
     redis_url = app.config.get("REDIS_URL")
+    if not redis_url and pending.at is not None:
+        log.info(
+            "no scheduler without REDIS_URL: %s at %s left to its sweep", pending.name, pending.at
+        )
+        return
     if not redis_url:
         # Embedded default: run now, in a fresh app context like a worker would.
         try:
@@ -131,16 +156,16 @@ def dispatch(app: Flask, pending: PendingJob) -> None:
     from rq import Retry
 
     queue = get_queue(app)
-    queue.enqueue(
-        run_job,
-        pending.name,
-        pending.args,
-        pending.kwargs,
-        pending.tenant_id,
-        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-        failure_ttl=FAILED_JOB_TTL_SECONDS,
-        description=pending.name,
-    )
+    options = {
+        "retry": Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+        "failure_ttl": FAILED_JOB_TTL_SECONDS,
+        "description": pending.name,
+    }
+    job_args = (run_job, pending.name, pending.args, pending.kwargs, pending.tenant_id)
+    if pending.at is not None:
+        queue.enqueue_at(pending.at, *job_args, **options)
+    else:
+        queue.enqueue(*job_args, **options)
 
 
 def get_queue(app: Flask | None = None):  # noqa: ANN201 - rq.Queue, imported lazily
