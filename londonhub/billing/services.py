@@ -20,6 +20,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from londonhub.platform.core import errors
 from londonhub.platform.core.audit import record
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role, User, has_role
@@ -77,11 +78,11 @@ class BillingError(ValueError):
         self.field = field
 
 
-class NotAllowed(PermissionError):
+class NotAllowed(errors.NotAllowed):
     pass
 
 
-class OrderNotFound(LookupError):
+class OrderNotFound(errors.NotFound):
     pass
 
 

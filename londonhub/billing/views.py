@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from londonhub.platform.core.access import require_hub_admin, require_workspace_role
 from londonhub.platform.core.extensions import csrf, db
 from londonhub.platform.core.identity import Role, has_role
 from londonhub.platform.core.jobs import enqueue
@@ -120,31 +121,9 @@ def pay(order_id: int):  # noqa: ANN201
 # --- workspace admin ---------------------------------------------------------------------------
 
 
-@admin_bp.before_request
-def require_admin():  # noqa: ANN201
-    if not current_user.is_authenticated:
-        from londonhub.platform.core.extensions import login_manager
-
-        return login_manager.unauthorized()
-    if not has_role(current_user, g.tenant, Role.ADMIN):
-        abort(403, description="You need the admin role in this workspace to see its income.")
-    return None
-
-
-@admin_bp.errorhandler(services.OrderNotFound)
-def order_not_found(error: services.OrderNotFound):  # noqa: ANN201
-    db.session.rollback()
-    return render_template(
-        "brand/error.html", code=404, title="Page not found", message=str(error)
-    ), 404
-
-
-@admin_bp.errorhandler(services.NotAllowed)
-def not_allowed(error: services.NotAllowed):  # noqa: ANN201
-    db.session.rollback()
-    return render_template(
-        "brand/error.html", code=403, title="You cannot do that here", message=str(error)
-    ), 403
+require_workspace_role(
+    admin_bp, Role.ADMIN, "You need the admin role in this workspace to see its income."
+)
 
 
 def _writable() -> None:
@@ -300,11 +279,7 @@ def connect_return():  # noqa: ANN201
 # --- hub ---------------------------------------------------------------------------------------
 
 
-@hub_bp.before_request
-@login_required
-def require_hub_admin():  # noqa: ANN201
-    if not current_user.is_hub_admin:
-        abort(403, description="Only hub admins can see the hub's billing.")
+require_hub_admin(hub_bp)
 
 
 @hub_bp.get("/")

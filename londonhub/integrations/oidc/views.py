@@ -39,7 +39,7 @@ from flask_login import current_user, login_required, login_user
 from joserfc.errors import JoseError
 
 from londonhub.platform.core import audit
-from londonhub.platform.core.access import public
+from londonhub.platform.core.access import public, require_hub_admin
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import (
     TokenInvalid,
@@ -391,11 +391,7 @@ def view(slug: str):  # noqa: ANN201
 # --- hub admin ---------------------------------------------------------------------------------
 
 
-@hub_partners_bp.before_request
-@login_required
-def _require_hub_admin():  # noqa: ANN202
-    if not current_user.is_hub_admin:
-        abort(403, description="Only hub admins can manage partner organisations.")
+require_hub_admin(hub_partners_bp)
 
 
 @hub_partners_bp.get("")

@@ -6,6 +6,8 @@ from flask import Blueprint, Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..core.errors import NotAllowed, NotFound
+from ..core.extensions import db
 from ..core.money import format_pence
 from .colours import contrast_ratio, text_colour_for
 
@@ -53,11 +55,23 @@ def init_brand(app: Flask) -> None:
         title = ERROR_TITLES.get(code, error.name)
         return render_template("brand/error.html", code=code, title=title, message=message), code
 
+    @app.errorhandler(NotAllowed)
+    def not_allowed(error: NotAllowed):  # noqa: ANN202
+        db.session.rollback()
+        return render_template(
+            "brand/error.html", code=403, title="You cannot do that here", message=str(error)
+        ), 403
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound):  # noqa: ANN202
+        db.session.rollback()
+        return render_template(
+            "brand/error.html", code=404, title=ERROR_TITLES[404], message=str(error)
+        ), 404
+
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):  # noqa: ANN202
         app.logger.exception("Unhandled error", exc_info=error)
-        from ..core.extensions import db
-
         db.session.rollback()
         return (
             render_template(

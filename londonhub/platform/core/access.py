@@ -11,6 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from flask import Blueprint, abort, g
+from flask_login import current_user
+
+from .extensions import login_manager
+from .identity import Role, role_in
+
 F = TypeVar("F", bound=Callable)
 
 
@@ -22,3 +28,29 @@ def public(view: F) -> F:
 
 def is_public(view: Callable) -> bool:
     return bool(getattr(view, "londonhub_public", False))
+
+
+def require_workspace_role(bp: Blueprint, minimum: Role, refusal: str) -> None:
+    """Every route of `bp` (a workspace blueprint) needs a signed-in person with at least
+    `minimum` in the workspace; their role is in `g.role`. Others get 403 with `refusal`."""
+
+    @bp.before_request
+    def _require_workspace_role():  # noqa: ANN202
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        g.role = role_in(current_user, g.tenant)
+        if g.role is None or g.role.rank < minimum.rank:
+            abort(403, description=refusal)
+        return None
+
+
+def require_hub_admin(bp: Blueprint) -> None:
+    """Every route of `bp` is for hub admins only."""
+
+    @bp.before_request
+    def _require_hub_admin():  # noqa: ANN202
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_hub_admin:
+            abort(403, description="Only hub admins can see the hub's administration pages.")
+        return None

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 
 from londonhub.platform.core import audit
+from londonhub.platform.core.access import require_hub_admin
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import count_members
 from londonhub.platform.core.tenancy import WorkspaceKind, WorkspaceStatus, get_workspace_by_slug
@@ -27,11 +27,7 @@ STATUS_ACTIONS = {
 }
 
 
-@bp.before_request
-@login_required
-def require_hub_admin():  # noqa: ANN201
-    if not current_user.is_hub_admin:
-        abort(403, description="Only hub admins can see the hub's administration pages.")
+require_hub_admin(bp)
 
 
 @bp.get("/")

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from londonhub.billing import services as billing
 from londonhub.billing.fulfilment import FulfilmentHandler, register_fulfilment
 from londonhub.billing.models import Order, OrderStatus
+from londonhub.platform.core import errors
 from londonhub.platform.core.audit import record
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role, User, has_role
@@ -71,11 +72,11 @@ PRICE_BANDS = {
 }
 
 
-class NotFound(LookupError):
+class NotFound(errors.NotFound):
     """No such room or booking here (404: never reveal another workspace's objects)."""
 
 
-class NotAllowed(PermissionError):
+class NotAllowed(errors.NotAllowed):
     """The person may not do this (403)."""
 
 

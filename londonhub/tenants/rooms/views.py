@@ -24,9 +24,9 @@ from flask import (
 from flask_login import current_user, login_required
 
 from londonhub.billing import services as billing
-from londonhub.platform.core.access import public
-from londonhub.platform.core.extensions import db, login_manager
-from londonhub.platform.core.identity import Role, has_role, role_in
+from londonhub.platform.core.access import public, require_workspace_role
+from londonhub.platform.core.extensions import db
+from londonhub.platform.core.identity import Role, has_role
 from londonhub.platform.core.tenancy import get_workspace_by_slug, workspace_blueprint
 from londonhub.platform.core.timeutil import utcnow
 
@@ -94,23 +94,6 @@ def search():  # noqa: ANN201
 
 
 # --- public: a room ----------------------------------------------------------------------------
-
-
-@public_bp.errorhandler(services.NotFound)
-@admin_bp.errorhandler(services.NotFound)
-def not_found(error: services.NotFound):  # noqa: ANN201
-    db.session.rollback()
-    return render_template(
-        "brand/error.html", code=404, title="Page not found", message=str(error)
-    ), 404
-
-
-@admin_bp.errorhandler(services.NotAllowed)
-def not_allowed(error: services.NotAllowed):  # noqa: ANN201
-    db.session.rollback()
-    return render_template(
-        "brand/error.html", code=403, title="You cannot do that here", message=str(error)
-    ), 403
 
 
 def _week_param() -> date:
@@ -285,14 +268,7 @@ def cancel_booking(booking_id: int):  # noqa: ANN201
 # --- workspace admin ---------------------------------------------------------------------------
 
 
-@admin_bp.before_request
-def require_member():  # noqa: ANN201
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    g.role = role_in(current_user, g.tenant)
-    if g.role is None:
-        abort(403, description="You are not a member of this workspace.")
-    return None
+require_workspace_role(admin_bp, Role.STAFF, "You are not a member of this workspace.")
 
 
 def _can_manage() -> bool:

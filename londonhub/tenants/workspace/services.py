@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from londonhub.platform.brand.colours import accent_problem
+from londonhub.platform.core import errors
 from londonhub.platform.core.audit import record
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import (
@@ -36,11 +37,11 @@ LOGO_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
 LOGO_MAX_PIXELS = 2000
 
 
-class NotAllowed(PermissionError):
+class NotAllowed(errors.NotAllowed):
     """The person may not do this in this workspace (403)."""
 
 
-class NotFound(LookupError):
+class NotFound(errors.NotFound):
     """No such object in this workspace (404: never reveal another workspace's objects)."""
 
 

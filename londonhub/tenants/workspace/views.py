@@ -17,9 +17,9 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import undefer
 
 from londonhub.platform.core import audit
-from londonhub.platform.core.access import public
-from londonhub.platform.core.extensions import db, login_manager
-from londonhub.platform.core.identity import Role, role_in
+from londonhub.platform.core.access import public, require_workspace_role
+from londonhub.platform.core.extensions import db
+from londonhub.platform.core.identity import Role
 from londonhub.platform.core.tenancy import Workspace, workspace_blueprint
 
 from . import services
@@ -54,30 +54,7 @@ def logo():  # noqa: ANN201
 # --- admin -----------------------------------------------------------------------------------
 
 
-@admin_bp.before_request
-def require_member():  # noqa: ANN201
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    g.role = role_in(current_user, g.tenant)
-    if g.role is None:
-        abort(403, description="You are not a member of this workspace.")
-    return None
-
-
-@admin_bp.errorhandler(services.NotAllowed)
-def not_allowed(error: services.NotAllowed):  # noqa: ANN201
-    db.session.rollback()
-    return render_template(
-        "brand/error.html", code=403, title="You cannot do that here", message=str(error)
-    ), 403
-
-
-@admin_bp.errorhandler(services.NotFound)
-def not_found(error: services.NotFound):  # noqa: ANN201
-    db.session.rollback()
-    return render_template(
-        "brand/error.html", code=404, title="Page not found", message=str(error)
-    ), 404
+require_workspace_role(admin_bp, Role.STAFF, "You are not a member of this workspace.")
 
 
 @admin_bp.get("/")
