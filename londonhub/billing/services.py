@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 import stripe
 from flask import current_app, g, has_request_context, url_for
@@ -717,7 +718,12 @@ def perform_refund(seller: Workspace, refund_id: int) -> Refund:
             refund.stripe_refund_id = source
         refund.status = RefundStatus.SUCCEEDED
         order = get_seller_order(seller, refund.order_id, lock=True)
-        _record_refund(order, source, refund.amount_pence, note=f"Refund {source}")
+        try:
+            _record_refund(order, source, refund.amount_pence, note=f"Refund {source}")
+        except stripe.StripeError as exc:
+            # Taking a workspace's share back failed: nothing is booked yet. Stripe's
+            # charge.refunded event books the refund (and is retried until it can).
+            log.warning("Reversing shares for refund %s failed: %s", source, exc)
         db.session.flush()
     return refund
 
@@ -725,9 +731,27 @@ def perform_refund(seller: Workspace, refund_id: int) -> Refund:
 def _record_refund(
     order: Order, source: str, amount: int, *, note: str, stripe_event_id: str | None = None
 ) -> bool:
-    """Book a refund once, update the order's status and tell the feature."""
+    """Book a refund once, update the order's status and tell the feature.
+
+    A hub sale shared with workspaces takes each workspace's share back in proportion (Stripe
+    transfers are reversed first, so a failing call books nothing and can be retried)."""
     seller = db.session.get(Workspace, order.tenant_id)
     held = not order.stripe_destination
+    with tenant_context(order.tenant_id):
+        if db.session.scalar(
+            select(LedgerEntry.id).where(
+                LedgerEntry.kind == LedgerKind.REFUND, LedgerEntry.source_id == source
+            )
+        ):
+            return False
+        refunded_before = -db.session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount_pence), 0)).where(
+                LedgerEntry.order_id == order.id, LedgerEntry.kind == LedgerKind.REFUND
+            )
+        )
+    reversals = []
+    if seller.is_hub and order.total_pence:
+        reversals = _reverse_hub_splits(order, source, refunded_before, amount)
     if not _book(
         seller.id,
         order,
@@ -738,18 +762,15 @@ def _record_refund(
         description=f"Refund on order {order.id}",
     ):
         return False
-    with tenant_context(order.tenant_id):
-        refunded = -db.session.scalar(
-            select(func.coalesce(func.sum(LedgerEntry.amount_pence), 0)).where(
-                LedgerEntry.order_id == order.id, LedgerEntry.kind == LedgerKind.REFUND
-            )
-        )
+    for book in reversals:
+        book()
+    refunded = refunded_before + amount
     if not seller.is_hub and order.platform_fee_pence and order.total_pence:
         # The fee comes back in proportion to the money refunded so far, rounded down on the
         # running total, so partial refunds that add up to the whole return the whole fee.
         fee, total = order.platform_fee_pence, order.total_pence
         after = min(refunded, total)
-        before = max(after - amount, 0)
+        before = min(refunded_before, total)
         fee_back = fee * after // total - fee * before // total
         if fee_back:
             _book(
@@ -782,6 +803,120 @@ def _record_refund(
         handler_for(order.kind).on_refunded(order, amount, full)
         db.session.flush()
     return True
+
+
+def _split_rows(order: Order) -> dict[int, tuple[Workspace, int, str, bool]]:
+    """Each shared line's (beneficiary, share, source of its booking, held by the hub), read
+    from the ledger rows `_book_hub_splits` wrote; lines never booked are left out."""
+    hub_id = order.tenant_id
+    with tenant_context(hub_id):
+        lines = list(
+            db.session.scalars(
+                select(OrderLine)
+                .where(
+                    OrderLine.order_id == order.id, OrderLine.beneficiary_workspace_id.is_not(None)
+                )
+                .order_by(OrderLine.id)
+            )
+        )
+        hub_sources = list(
+            db.session.scalars(
+                select(LedgerEntry.source_id)
+                .where(
+                    LedgerEntry.order_id == order.id,
+                    LedgerEntry.kind == LedgerKind.TRANSFER,
+                    LedgerEntry.amount_pence < 0,
+                )
+                .order_by(LedgerEntry.id)
+            )
+        )
+    used: set[str] = set()
+    found: dict[int, tuple[Workspace, int, str, bool]] = {}
+    for line in lines:
+        beneficiary = db.session.get(Workspace, line.beneficiary_workspace_id)
+        share = line.total_pence - platform_fee(line.total_pence)
+        held_source = f"order:{order.id}:line:{line.id}"
+        if held_source in hub_sources:
+            found[line.id] = (beneficiary, share, held_source, True)
+            continue
+        # A transfer: the beneficiary's row of that share carries the same transfer id.
+        candidates = [src for src in hub_sources if src.startswith("tr_") and src not in used]
+        if not candidates:
+            continue
+        with tenant_context(beneficiary.id):
+            mine = set(
+                db.session.scalars(
+                    select(LedgerEntry.source_id).where(
+                        LedgerEntry.kind == LedgerKind.TRANSFER,
+                        LedgerEntry.amount_pence == share,
+                        LedgerEntry.source_id.in_(candidates),
+                    )
+                )
+            )
+        transfer_id = next((src for src in candidates if src in mine), None)
+        if transfer_id is not None:
+            used.add(transfer_id)
+            found[line.id] = (beneficiary, share, transfer_id, False)
+    return found
+
+
+def _reverse_hub_splits(
+    order: Order, refund_source: str, refunded_before: int, amount: int
+) -> list[Callable[[], bool]]:
+    """Take back each workspace's share of a refunded hub sale, in proportion to the refund:
+    rounded down on the running total, so refunds adding up to the whole order take back the
+    whole share. Transfers are reversed at Stripe now (idempotently); the ledger rows are
+    returned as bookings to make once the refund itself is booked."""
+    total = order.total_pence
+    after = min(refunded_before + amount, total)
+    before = min(refunded_before, total)
+    bookings: list[Callable[[], bool]] = []
+    hub_id = order.tenant_id
+    for line_id, (beneficiary, share, booked_as, held) in _split_rows(order).items():
+        back = share * after // total - share * before // total
+        if back <= 0:
+            continue
+        if held:
+            source = f"{refund_source}:line:{line_id}"
+        else:
+            reversal = gateway.client().v1.transfers.reversals.create(
+                booked_as,
+                {
+                    "amount": back,
+                    "metadata": {
+                        "order_id": str(order.id),
+                        "line_id": str(line_id),
+                        "refund": refund_source,
+                    },
+                },
+                options={"idempotency_key": f"reversal:{refund_source}:{line_id}"},
+            )
+            source = reversal["id"]
+        bookings.append(
+            partial(
+                _book,
+                hub_id,
+                order,
+                LedgerKind.TRANSFER,
+                back,
+                source,
+                held=True,
+                description=f"Share of refunded order {order.id} back from {beneficiary.name}",
+            )
+        )
+        bookings.append(
+            partial(
+                _book,
+                beneficiary.id,
+                order,
+                LedgerKind.TRANSFER,
+                -back,
+                source,
+                held=held,
+                description=f"Share returned: refund on hub order {order.id}",
+            )
+        )
+    return bookings
 
 
 # --- balances ----------------------------------------------------------------------------------

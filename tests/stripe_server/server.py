@@ -578,6 +578,12 @@ class FakeStripe:
             "_api_get_transfer",
             P.TransferRetrieveParams,
         ),
+        (
+            "POST",
+            re.compile(r"/v1/transfers/([^/]+)/reversals"),
+            "_api_create_transfer_reversal",
+            P.TransferReversalCreateParams,
+        ),
         ("GET", re.compile(r"/v1/disputes/([^/]+)"), "_api_get_dispute", P.DisputeRetrieveParams),
         ("GET", re.compile(r"/v1/events/([^/]+)"), "_api_get_event", P.EventRetrieveParams),
     ]
@@ -1719,6 +1725,52 @@ class FakeStripe:
 
     def _api_get_transfer(self, ctx: _Ctx, p: dict, transfer_id: str) -> dict[str, Any]:
         return self._lookup(transfer_id, "transfer", ctx.scope, "transfer")
+
+    _REVERSAL_PARAMS = {"amount", "metadata", "expand"}
+
+    def _api_create_transfer_reversal(
+        self, ctx: _Ctx, p: dict[str, Any], transfer_id: str
+    ) -> dict[str, Any]:
+        for key in p:
+            if key not in self._REVERSAL_PARAMS:
+                raise _not_modelled(key)
+        transfer = self._lookup(transfer_id, "transfer", ctx.scope, "id")
+        remaining = transfer["amount"] - transfer["amount_reversed"]
+        currency = transfer["currency"]
+        if remaining <= 0:
+            raise _invalid(f"Transfer {transfer['id']} has already been fully reversed.", "amount")
+        amount = p.get("amount", remaining)
+        if amount <= 0:
+            raise _invalid("Invalid positive integer", "amount")
+        if amount > remaining:
+            raise _invalid(
+                f"You have requested a reversal of {_money(amount, currency)}, but only "
+                f"{_money(remaining, currency)} remains on transfer {transfer['id']}.",
+                "amount",
+                "amount_too_large",
+            )
+        reversal = {
+            "id": self._id("trr_1"),
+            "object": "transfer_reversal",
+            "amount": amount,
+            "balance_transaction": self._id("txn_1"),
+            "created": self.now(),
+            "currency": currency,
+            "destination_payment_refund": self._id("pyr_1"),
+            "metadata": p.get("metadata") or {},
+            "source_refund": None,
+            "transfer": transfer["id"],
+        }
+        previous = {
+            "amount_reversed": transfer["amount_reversed"],
+            "reversed": transfer["reversed"],
+        }
+        transfer["amount_reversed"] += amount
+        transfer["reversed"] = transfer["amount_reversed"] >= transfer["amount"]
+        transfer["reversals"]["data"].insert(0, copy.deepcopy(reversal))
+        changed = {k: v for k, v in previous.items() if transfer[k] != v}
+        self._emit(ctx, "transfer.reversed", transfer, changed)
+        return reversal
 
     # -----------------------------------------------------------------------------------------
     # Hosted pages

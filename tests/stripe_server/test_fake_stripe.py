@@ -622,6 +622,57 @@ def test_transfer(fake_stripe, stripe_client):
     assert caught.value.param == "amount"
 
 
+def test_transfer_reversal(fake_stripe, stripe_client):
+    account = onboarded_account(stripe_client, fake_stripe)
+    transfer = stripe_client.v1.transfers.create(
+        {"amount": 1000, "currency": "gbp", "destination": account.id}
+    )
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe_client.v1.transfers.reversals.create(transfer.id, {"refund_application_fee": True})
+    assert caught.value.param == "refund_application_fee"
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe_client.v1.transfers.reversals.create(transfer.id, {"amount": "lots"})
+    assert caught.value.param == "amount"
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe_client.v1.transfers.reversals.create("tr_nope", {"amount": 1})
+    assert caught.value.code == "resource_missing"
+
+    partial = stripe_client.v1.transfers.reversals.create(
+        transfer.id,
+        {"amount": 400, "metadata": {"refund": "re_1"}},
+        options={"idempotency_key": "reversal:re_1:1"},
+    )
+    assert isinstance(partial, stripe.TransferReversal)
+    assert partial.id.startswith("trr_")
+    assert (partial.amount, partial.currency, partial.transfer) == (400, "gbp", transfer.id)
+    assert partial.metadata.refund == "re_1"
+    assert_declared(as_dict(partial), stripe.TransferReversal)
+    replay = stripe_client.v1.transfers.reversals.create(
+        transfer.id,
+        {"amount": 400, "metadata": {"refund": "re_1"}},
+        options={"idempotency_key": "reversal:re_1:1"},
+    )
+    assert replay.id == partial.id
+    stored = fake_stripe.get(transfer.id)
+    assert (stored["amount_reversed"], stored["reversed"]) == (400, False)
+    assert [r["id"] for r in stored["reversals"]["data"]] == [partial.id]
+    reversed_event = fake_stripe.events[-1]
+    assert reversed_event["type"] == "transfer.reversed"
+    assert reversed_event["data"]["previous_attributes"] == {"amount_reversed": 0}
+
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe_client.v1.transfers.reversals.create(transfer.id, {"amount": 601})
+    assert (caught.value.param, caught.value.code) == ("amount", "amount_too_large")
+    rest = stripe_client.v1.transfers.reversals.create(transfer.id)  # the rest, by default
+    assert rest.amount == 600
+    stored = fake_stripe.get(transfer.id)
+    assert (stored["amount_reversed"], stored["reversed"]) == (1000, True)
+    assert_declared(stored)
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe_client.v1.transfers.reversals.create(transfer.id, {"amount": 1})
+    assert caught.value.param == "amount"
+
+
 def test_direct_charge_objects_belong_to_the_connected_account(fake_stripe, stripe_client):
     account = onboarded_account(stripe_client, fake_stripe)
     params = session_params()
