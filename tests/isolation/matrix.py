@@ -178,6 +178,21 @@ def _room_booking(side_name: str, made: dict[str, Any]) -> Any:
     )
 
 
+def _room_photo(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.tenants.rooms.models import RoomPhoto
+
+    # Made directly, not uploaded: the walk reads every answer as text, so the stored bytes
+    # stand in for an image (a real PNG or JPEG is not UTF-8). Photos of a published room are
+    # public; the alt text is shown on its page, so neither carries private data.
+    return RoomPhoto(
+        room_id=made["Room"].id,
+        data=f"photo of the {side_name} hall".encode(),
+        content_type="image/png",
+        alt_text=f"The {side_name} hall set out in rows",
+        position=0,
+    )
+
+
 #: model class name -> factory(side name, rows made so far) returning one unsaved row, made in
 #: this order inside the workspace's context. Every tenant-owned model needs one.
 TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
@@ -189,6 +204,7 @@ TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "LedgerEntry": _ledger_entry,
     "Room": _room,
     "Booking": _room_booking,
+    "RoomPhoto": _room_photo,
 }
 
 
@@ -293,6 +309,7 @@ PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     "order_id": lambda w: w.b.objects["Order"],
     "room_id": lambda w: w.b.objects["Room"],
     "booking_id": lambda w: w.b.objects["Booking"],
+    "photo_id": lambda w: w.b.objects["RoomPhoto"],
     # A guess at B's secret feed address: only the real token opens the feed.
     "feed_token": lambda w: "feed-beta-guessed",
     # Stripe events are hub-level rows: only hub admins may touch them at all.
@@ -436,12 +453,12 @@ def _walk(app: Flask, world: World, engine: Engine, only: str | None) -> WalkRes
                     response = client.post(path, data=post_payload(world, token))
                 after = snapshot(engine)
                 result.cases += 1
-                body = response.get_data(as_text=True)
+                body = response.get_data()  # bytes: images and CSV too
                 case = partial(Case, rule.endpoint, path, method, role.value, response.status_code)
                 if before != after:
                     changed = [t for t in before if before[t] != after.get(t)]
                     result.failures.append(case(f"database changed: {', '.join(changed)}"))
-                if SECRET in body:
+                if SECRET.encode() in body:
                     result.failures.append(case("answer shows workspace B's private data"))
                 allowed = REFUSED | ({200} if public and method == "GET" else set())
                 if response.status_code not in allowed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -327,3 +328,15 @@ class BlockoutForm(FlaskForm):
     def validate_end(self, field: Field) -> None:
         if field.data and self.start.data and field.data <= self.start.data:
             raise ValidationError("The end time must be after the start time")
+
+
+class PhotoForm(FlaskForm):
+    photo = FileField("Photo", validators=[FileRequired("Choose a PNG or JPEG photo to upload")])
+    alt_text = StringField(
+        "Describe the photo",
+        filters=[_strip],
+        validators=[
+            DataRequired("Describe the photo for people who cannot see it"),
+            Length(max=300, message="Keep the description of the photo to 300 characters or fewer"),
+        ],
+    )

@@ -19,9 +19,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -195,6 +197,18 @@ class Booking(TenantScoped, db.Model):
         ),
         CheckConstraint("price_pence >= 0", name="price_not_negative"),
         Index("ix_room_booking_room_time", "tenant_id", "room_id", "starts_at"),
+        #: "Is the room free then?" (search and booking): the blocked span of live bookings.
+        #: Row-level security keeps PostgreSQL from using the exclusion constraint's GiST
+        #: index with `&&`, so this btree serves the overlap test.
+        Index(
+            "ix_room_booking_occupancy",
+            "tenant_id",
+            "room_id",
+            "blocked_until",
+            "blocked_from",
+            postgresql_where=text("status IN ('held', 'confirmed')"),
+            sqlite_where=text("status IN ('held', 'confirmed')"),
+        ),
         Index("ix_room_booking_reference", "tenant_id", "reference"),
     )
 
@@ -226,3 +240,25 @@ class Booking(TenantScoped, db.Model):
     note: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RoomPhoto(TenantScoped, db.Model):
+    """A photo of a room, its bytes stored here like the workspace logo (checked PNG or JPEG),
+    with the alt text that describes it to people who cannot see it."""
+
+    __tablename__ = "room_photo"
+    __table_args__ = tenant_table_args(
+        tenant_foreign_key(["room_id"], "room", ["id"], ondelete="CASCADE"),
+        CheckConstraint("position >= 0", name="position_not_negative"),
+        Index("ix_room_photo_room", "tenant_id", "room_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ID_TYPE)
+    #: The image; deferred so listing photos never loads their bytes.
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    content_type: Mapped[str] = mapped_column(String(20))
+    alt_text: Mapped[str] = mapped_column(String(300))
+    #: Order on the room's page, smallest first.
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

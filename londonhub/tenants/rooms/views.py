@@ -35,7 +35,15 @@ from . import (
     services,
 )
 from .calendar import room_feed
-from .forms import BlockoutForm, BookingForm, RoomForm, SearchForm, choices, room_values
+from .forms import (
+    BlockoutForm,
+    BookingForm,
+    PhotoForm,
+    RoomForm,
+    SearchForm,
+    choices,
+    room_values,
+)
 from .models import ACCESSIBILITY, FACILITIES, LAYOUTS, WEEKDAYS, CustomerType
 
 bp = Blueprint("rooms", __name__, template_folder="templates")
@@ -122,6 +130,7 @@ def _room_page(room, workspace, form: BookingForm, status: int = 200, taken=None
         format_minutes=services.format_minutes,
         taken=taken,
         bookable=workspace.is_active,
+        photos=services.list_photos(workspace, room.id),
     ), status
 
 
@@ -139,6 +148,20 @@ def _booking_form(room, workspace, formdata=None) -> BookingForm:  # noqa: ANN00
 def room(room_id: int):  # noqa: ANN201
     found = services.get_public_room(g.tenant, room_id)
     return _room_page(found, g.tenant, _booking_form(found, g.tenant))
+
+
+@public_bp.get("/<int:room_id>/photos/<int:photo_id>")
+@public
+def photo(room_id: int, photo_id: int):  # noqa: ANN201
+    """A photo of a published room (the workspace's admins also see unpublished rooms')."""
+    found, image = services.get_photo(g.tenant, room_id, photo_id, current_user)
+    response = Response(image.data, mimetype=image.content_type)
+    # A photo's bytes never change under its id: cache it, privately while unpublished.
+    response.headers["Cache-Control"] = (
+        "public, max-age=3600" if found.published else "private, no-store"
+    )
+    response.headers["Content-Disposition"] = "inline"
+    return response
 
 
 @public_bp.get("/<int:room_id>/feed/<feed_token>.ics")
@@ -284,11 +307,16 @@ def index():  # noqa: ANN201
     )
 
 
-def _room_form_page(form: RoomForm, room=None, status: int = 200):  # noqa: ANN001, ANN202
+def _room_form_page(form: RoomForm, room=None, status: int = 200, photo_form=None):  # noqa: ANN001, ANN202
     return render_template(
         "rooms/admin_room.html",
         form=form,
         room=room,
+        photos=services.list_photos(g.tenant, room.id) if room else [],
+        photo_form=photo_form or PhotoForm(prefix="photo"),
+        max_photos=services.MAX_PHOTOS,
+        photo_max_kb=services.photo_max_bytes() // 1024,
+        photo_max_pixels=services.PHOTO_MAX_PIXELS,
         weekdays=WEEKDAYS,
         accessibility=ACCESSIBILITY,
         facilities=FACILITIES,
@@ -339,6 +367,41 @@ def rotate_feed(room_id: int):  # noqa: ANN201
     services.rotate_feed(current_user, g.tenant, room_id)
     db.session.commit()
     flash("The calendar feed has a new address; the old one no longer works.", "success")
+    return redirect(url_for(".edit_room", room_id=room_id))
+
+
+@admin_bp.post("/<int:room_id>/photos")
+def upload_photo(room_id: int):  # noqa: ANN201
+    found = services.get_room(g.tenant, room_id)
+    services.require_role(current_user, g.tenant, Role.ADMIN, write=True)
+    photo_form = PhotoForm(prefix="photo")
+    if photo_form.validate_on_submit():
+        try:
+            services.add_photo(
+                current_user,
+                g.tenant,
+                room_id,
+                photo_form.photo.data.read(),
+                photo_form.alt_text.data,
+            )
+        except services.RoomError as exc:
+            db.session.rollback()
+            target = getattr(photo_form, exc.field or "photo", photo_form.photo)
+            target.errors = [*target.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash("The photo has been added.", "success")
+            return redirect(url_for(".edit_room", room_id=room_id))
+        found = services.get_room(g.tenant, room_id)  # reloaded after the rollback
+    return _room_form_page(RoomForm(obj=found), found, 400, photo_form)
+
+
+@admin_bp.post("/<int:room_id>/photos/<int:photo_id>/remove")
+def remove_photo(room_id: int, photo_id: int):  # noqa: ANN201
+    services.get_room(g.tenant, room_id)
+    services.remove_photo(current_user, g.tenant, room_id, photo_id)
+    db.session.commit()
+    flash("The photo has been removed.", "success")
     return redirect(url_for(".edit_room", room_id=room_id))
 
 

@@ -3,8 +3,6 @@ raises a domain error with a message for a person, and flushes; the view commits
 
 from __future__ import annotations
 
-import io
-import warnings
 from datetime import timedelta
 
 from flask import current_app, url_for
@@ -26,6 +24,7 @@ from londonhub.platform.core.identity import (
     normalise_email,
     read_token,
 )
+from londonhub.platform.core.images import ImageError, check_image
 from londonhub.platform.core.mail import send_email
 from londonhub.platform.core.tenancy import Workspace, WorkspaceStatus, tenant_context
 from londonhub.platform.core.timeutil import as_utc, utcnow
@@ -90,42 +89,15 @@ def update_profile(user: User, workspace: Workspace, **fields: str | None) -> Wo
 
 def check_logo(data: bytes) -> str:
     """The logo's content type, judged by its bytes (never its name): PNG or JPEG only."""
-    from PIL import Image
-
-    limit = current_app.config["LOGO_MAX_BYTES"]
-    if not data:
-        raise AdminError("Choose a logo file to upload", "logo")
-    if len(data) > limit:
-        raise AdminError(f"The logo must be smaller than {limit // 1024} KB", "logo")
-    if not (data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff")):
-        raise AdminError("The logo must be a PNG or JPEG image", "logo")
-    damaged = AdminError("The logo file is damaged or not a PNG or JPEG image", "logo")
-    too_big = AdminError(
-        f"The logo must be at most {LOGO_MAX_PIXELS} by {LOGO_MAX_PIXELS} pixels", "logo"
-    )
     try:
-        with warnings.catch_warnings():
-            # A header that claims a huge image is refused, never decoded.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=list(LOGO_TYPES)) as image:
-                image_format = image.format
-                width, height = image.size
-                image.verify()  # PNG: chunk checksums; JPEG checks nothing here
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise too_big from exc
-    except Exception as exc:  # Pillow fails on bad bytes with OSError, SyntaxError, struct.error...
-        raise damaged from exc
-    if image_format not in LOGO_TYPES:
-        raise AdminError("The logo must be a PNG or JPEG image", "logo")
-    if width > LOGO_MAX_PIXELS or height > LOGO_MAX_PIXELS:
-        raise too_big
-    try:
-        # Decode every pixel (verify() does not): a truncated or corrupt image is refused.
-        with Image.open(io.BytesIO(data), formats=list(LOGO_TYPES)) as image:
-            image.load()
-    except Exception as exc:
-        raise damaged from exc
-    return LOGO_TYPES[image_format]
+        return check_image(
+            data,
+            max_bytes=current_app.config["LOGO_MAX_BYTES"],
+            max_pixels=LOGO_MAX_PIXELS,
+            field="logo",
+        )
+    except ImageError as exc:
+        raise AdminError(str(exc), "logo") from exc
 
 
 def set_logo(user: User, workspace: Workspace, data: bytes) -> Workspace:
