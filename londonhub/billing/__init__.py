@@ -13,12 +13,17 @@ from flask.cli import AppGroup
 def init_billing(app: Flask) -> None:
     from urllib.parse import urlsplit
 
-    from . import models  # noqa: F401 - the tables
+    from . import (
+        models,  # noqa: F401 - the tables
+        services,
+    )
     from .views import admin_bp, bp, hub_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(hub_bp)
+    # Partner organisations' pages list their members' orders without importing billing.
+    app.extensions["londonhub.orders_of_buyers"] = services.list_orders_of_buyers
     # Checkout and Connect onboarding are reached by a form POST and a redirect; browsers
     # apply the CSP's form-action to that redirect.
     base = app.config.get("STRIPE_API_BASE")

@@ -288,11 +288,23 @@ def get_buyer_order(user: User, order_id: int) -> Order:
 
 
 def list_buyer_orders(user: User) -> list[tuple[Order, Workspace]]:
-    with hub_scope("a buyer's own orders", audit=False):
+    return _orders_of_buyers([user.id], "a buyer's own orders")
+
+
+def list_orders_of_buyers(user_ids: list[int]) -> list[tuple[Order, Workspace]]:
+    """Every order any of these people bought, in any workspace, newest first (a partner
+    organisation's orders, shared with its members)."""
+    return _orders_of_buyers(user_ids, "orders of a partner organisation's members")
+
+
+def _orders_of_buyers(user_ids: list[int], reason: str) -> list[tuple[Order, Workspace]]:
+    if not user_ids:
+        return []
+    with hub_scope(reason, audit=False):
         rows = db.session.execute(
             select(Order, Workspace)
             .join(Workspace, Workspace.id == Order.tenant_id)
-            .where(Order.buyer_user_id == user.id)
+            .where(Order.buyer_user_id.in_(user_ids))
             .order_by(Order.created_at.desc(), Order.id.desc())
         ).all()
     return [(order, workspace) for order, workspace in rows]

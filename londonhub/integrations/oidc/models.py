@@ -50,6 +50,17 @@ class PartnerKind(enum.StrEnum):
             "other": "Other",
         }[self.value]
 
+    @property
+    def customer_type(self) -> str | None:
+        """The kind of customer this organisation books rooms as (rooms' CustomerType
+        values); None: the person chooses."""
+        return {
+            "council": "public",
+            "nhs": "public",
+            "charity": "community",
+            "business": "business",
+        }.get(self.value)
+
 
 class PartnerRole(enum.StrEnum):
     """A person's role in their partner organisation, strongest first."""

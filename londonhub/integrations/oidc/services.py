@@ -406,6 +406,19 @@ def membership_of(user: Any, partner: PartnerOrganisation) -> PartnerMembership 
     )
 
 
+def partner_of(user: Any) -> PartnerOrganisation | None:
+    """The partner organisation a signed-in person acts for (their first, if several)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        select(PartnerOrganisation)
+        .join(PartnerMembership, PartnerMembership.partner_id == PartnerOrganisation.id)
+        .where(PartnerMembership.user_id == user.id, PartnerOrganisation.is_enabled)
+        .order_by(PartnerMembership.created_at, PartnerMembership.id)
+        .limit(1)
+    )
+
+
 def revoke_identity(partner: PartnerOrganisation, identity_id: int) -> PartnerIdentity | None:
     """Unlink one identity of this partner; the person's sessions end with it."""
     identity = db.session.scalar(

@@ -380,12 +380,21 @@ def view(slug: str):  # noqa: ANN201
     membership = services.membership_of(current_user, partner)
     if membership is None and not current_user.is_hub_admin:
         abort(404)  # never reveal which organisations exist
+    members = services.members_of(partner)
     return render_template(
         "oidc/partner_view.html",
         partner=partner,
         membership=membership,
-        members=services.members_of(partner),
+        members=members,
+        orders=orders_of_buyers([m.user_id for m in members]),
     )
+
+
+def orders_of_buyers(user_ids: list[int]) -> list:
+    """The orders these people made, from whichever area sells things (billing registers
+    `londonhub.orders_of_buyers`); integrations import only platform.core."""
+    provider = current_app.extensions.get("londonhub.orders_of_buyers")
+    return provider(user_ids) if provider else []
 
 
 # --- hub admin ---------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from londonhub.billing import services as billing
+from londonhub.integrations.oidc.services import partner_of
 from londonhub.platform.core.access import public, require_workspace_role
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role, has_role
@@ -140,6 +141,10 @@ def _booking_form(room, workspace, formdata=None) -> BookingForm:  # noqa: ANN00
     if formdata is None:
         form.workspace.data = workspace.slug
         form.room_id.data = str(room.id)
+        partner = partner_of(current_user)
+        if partner is not None:  # booking on the partner organisation's behalf
+            form.organisation_name.data = partner.name
+            form.organisation_type.data = partner.kind.customer_type or form.organisation_type.data
     return form
 
 
