@@ -646,16 +646,7 @@ def request_refund(
         raise BillingError("Enter an amount of at least 1p", "amount")
     if amount_pence > allowed:
         raise BillingError(f"You can refund at most {format_pence(allowed)} now", "amount")
-    with tenant_context(seller.id):
-        refund = Refund(
-            order_id=order.id,
-            amount_pence=amount_pence,
-            status=RefundStatus.REQUESTED,
-            reason=reason[:300],
-            requested_by_id=actor.id,
-        )
-        db.session.add(refund)
-        db.session.flush()
+    refund = _new_refund(order, amount_pence, reason, actor)
     record(
         "billing.refund_requested",
         f"Asked for a refund of {format_pence(amount_pence)} on order {order.id}",
@@ -675,13 +666,18 @@ def request_buyer_refund(buyer: User, order: Order, reason: str) -> Refund | Non
     amount = refundable_now(order)
     if amount <= 0:
         return None
+    return _new_refund(order, amount, reason, buyer)
+
+
+def _new_refund(order: Order, amount_pence: int, reason: str, requested_by: User) -> Refund:
+    """The refund row, made before Stripe hears of it: its id keys the API call."""
     with tenant_context(order.tenant_id):
         refund = Refund(
             order_id=order.id,
-            amount_pence=amount,
+            amount_pence=amount_pence,
             status=RefundStatus.REQUESTED,
             reason=reason[:300],
-            requested_by_id=buyer.id,
+            requested_by_id=requested_by.id,
         )
         db.session.add(refund)
         db.session.flush()

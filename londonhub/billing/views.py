@@ -76,22 +76,17 @@ def buyer_orders():  # noqa: ANN201
 @bp.get("/account/orders/<int:order_id>")
 @login_required
 def buyer_order(order_id: int):  # noqa: ANN201
-    order = _buyer_order_or_404(order_id)
-    return render_template(
-        "billing/buyer_order.html",
-        order=order,
-        seller=db.session.get(services.Workspace, order.tenant_id),
-        lines=services.order_lines(order),
-        history=services.order_history(order),
-        cancelled=request.args.get("cancelled") == "1",
-        returned=False,
-    )
+    return _buyer_order_page(order_id, cancelled=request.args.get("cancelled") == "1")
 
 
 @bp.get("/account/orders/<int:order_id>/return")
 @login_required
 def order_return(order_id: int):  # noqa: ANN201
     """Back from Stripe: show the order's real state; only the webhook marks it paid."""
+    return _buyer_order_page(order_id, returned=True)
+
+
+def _buyer_order_page(order_id: int, *, cancelled: bool = False, returned: bool = False):  # noqa: ANN202
     order = _buyer_order_or_404(order_id)
     return render_template(
         "billing/buyer_order.html",
@@ -99,8 +94,8 @@ def order_return(order_id: int):  # noqa: ANN201
         seller=db.session.get(services.Workspace, order.tenant_id),
         lines=services.order_lines(order),
         history=services.order_history(order),
-        cancelled=False,
-        returned=True,
+        cancelled=cancelled,
+        returned=returned,
     )
 
 
