@@ -11,6 +11,8 @@ from londonhub.platform.core.mail import send_email, text_attachment
 from londonhub.platform.core.money import format_pence
 from londonhub.platform.core.timeutil import as_utc, utcnow
 
+from .operations.slots import Slot
+
 PRODID = "-//Connecting Londoners//Rooms//EN"
 
 
@@ -110,8 +112,6 @@ def room_feed(room, bookings) -> str:  # noqa: ANN001
 
 def send_confirmation(order, workspace, room, bookings) -> None:  # noqa: ANN001
     """Queue the buyer's confirmation email with an .ics for the booked dates."""
-    from .services import Slot
-
     location = f"{room.name}, {room.venue_name}, {room.address}, {room.postcode}"
     ics = calendar_text(
         event_lines(

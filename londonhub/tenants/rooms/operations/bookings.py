@@ -1,0 +1,313 @@
+"""Quote, hold and book a room (all dates or none), and the buyer's own bookings and
+cancellations.
+
+Plain functions: each takes the workspace explicitly, checks permission first when a person
+acts, raises a domain error with a message for a person, and flushes; the caller commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, select
+from sqlalchemy.exc import IntegrityError
+
+from londonhub.billing import services as billing
+from londonhub.billing.models import Order
+from londonhub.platform.core.audit import record
+from londonhub.platform.core.extensions import db
+from londonhub.platform.core.identity import User
+from londonhub.platform.core.money import format_pence
+from londonhub.platform.core.tenancy import (
+    Workspace,
+    WorkspaceStatus,
+    hub_scope,
+    tenant_context,
+)
+from londonhub.platform.core.timeutil import as_utc, utcnow
+
+from ..models import (
+    LAYOUTS,
+    Booking,
+    BookingKind,
+    BookingStatus,
+    CustomerType,
+    Room,
+)
+from .conflicts import find_clashes, is_exclusion_violation, lapse_stale_holds, serialise_writes
+from .errors import NotFound, RoomError
+from .rooms import get_public_room, get_room
+from .search import taken
+from .slots import Slot, check_slot, duration
+
+ORDER_KIND = "room_booking"
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    description: str
+    pence: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    lines: list[QuoteLine]
+    customer: CustomerType
+
+    @property
+    def total_pence(self) -> int:
+        return sum(line.pence for line in self.lines)
+
+
+def check_attendees(room: Room, attendees: int, layout: str) -> None:
+    if layout not in LAYOUTS or not room.capacity(layout):
+        raise RoomError(f"{room.name} is not offered in that layout", "layout")
+    if attendees < 1:
+        raise RoomError("Enter how many people are coming", "attendees")
+    if attendees > room.capacity(layout):
+        raise RoomError(
+            f"{room.name} holds at most {room.capacity(layout)} people in the "
+            f"{LAYOUTS[layout].lower()} layout",
+            "attendees",
+        )
+
+
+def quote(room: Room, slots: list[Slot], customer: CustomerType) -> Quote:
+    """The price on the server, in pence: hourly by the minute (rounded up to the penny),
+    capped at the day rate when there is one."""
+    hourly, day_rate = room.hourly_pence(customer), room.day_pence(customer)
+    lines = []
+    for slot in slots:
+        by_time = -(-hourly * slot.minutes // 60)
+        if day_rate is not None and day_rate < by_time:
+            text, pence = f"{slot.describe()}: day rate", day_rate
+        else:
+            text = f"{slot.describe()}: {duration(slot.minutes)} at {format_pence(hourly)} an hour"
+            pence = by_time
+        lines.append(QuoteLine(f"{room.name}, {text}", pence))
+    return Quote(lines, customer)
+
+
+def hold_minutes() -> int:
+    return int(current_app.config.get("ROOM_HOLD_MINUTES", 15))
+
+
+@dataclass
+class BookingRequest:
+    slots: list[Slot]
+    attendees: int
+    layout: str
+    organisation_name: str
+    customer: CustomerType
+
+
+def prepare(workspace: Workspace, room_id: int, request: BookingRequest) -> tuple[Room, Quote]:
+    """Check a request against the room and price it; raises RoomError naming the field."""
+    if workspace.status != WorkspaceStatus.ACTIVE or workspace.is_hub:
+        raise RoomError(f"{workspace.name} is not taking bookings at the moment", "date")
+    room = get_public_room(workspace, room_id)
+    check_attendees(room, request.attendees, request.layout)
+    for slot in request.slots:
+        check_slot(room, slot)
+    return room, quote(room, request.slots, request.customer)
+
+
+def book(
+    buyer: User, workspace: Workspace, room_id: int, request: BookingRequest
+) -> tuple[Order, list[Booking]]:
+    """Hold the slot(s) and open a billing order: all or nothing.
+
+    PostgreSQL: the exclusion constraint refuses an overlapping insert even when two
+    requests race; SQLite: the write lock is taken before the check. Either way a lost race
+    raises SlotTaken with the clashing dates and alternatives."""
+    room, priced = prepare(workspace, room_id, request)
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "sqlite":
+        serialise_writes(room)
+    lapse_stale_holds(room, request.slots)
+    clashes = find_clashes(room, request.slots)
+    if clashes:
+        raise taken(room, request.slots, clashes)
+    reference = uuid.uuid4().hex
+    hold_until = utcnow() + timedelta(minutes=hold_minutes())
+    buffer = timedelta(minutes=room.buffer_minutes)
+    bookings = []
+    # No savepoint: core's RLS hook re-sets the workspace before ROLLBACK TO SAVEPOINT, which
+    # PostgreSQL refuses in a failed transaction. A lost race rolls the whole request back.
+    try:
+        with tenant_context(workspace.id):
+            for slot, line in zip(request.slots, priced.lines, strict=True):
+                booking = Booking(
+                    room_id=room.id,
+                    kind=BookingKind.BOOKING,
+                    status=BookingStatus.HELD,
+                    starts_at=slot.starts_at,
+                    ends_at=slot.ends_at,
+                    blocked_from=slot.starts_at - buffer,
+                    blocked_until=slot.ends_at + buffer,
+                    reference=reference,
+                    attendees=request.attendees,
+                    layout=request.layout,
+                    buyer_user_id=buyer.id,
+                    organisation_name=request.organisation_name,
+                    organisation_type=request.customer.value,
+                    price_pence=line.pence,
+                    hold_until=hold_until,
+                )
+                db.session.add(booking)
+                bookings.append(booking)
+            db.session.flush()
+    except IntegrityError as exc:
+        if not is_exclusion_violation(exc):
+            raise
+        db.session.rollback()
+        room = get_room(workspace, room_id)
+        raise taken(room, request.slots, find_clashes(room, request.slots)) from exc
+    first = request.slots[0]
+    description = f"{room.name} at {room.venue_name}, {first.describe()}"
+    if len(request.slots) > 1:
+        description += f" and {len(request.slots) - 1} more date(s)"
+    order = billing.create_order(
+        workspace,
+        kind=ORDER_KIND,
+        fulfilment_ref=reference,
+        lines=[billing.Line(line.description, line.pence) for line in priced.lines],
+        buyer=buyer,
+        description=description,
+        organisation=request.organisation_name,
+        organisation_type=request.customer.value,
+        expires_at=hold_until,
+    )
+    with tenant_context(workspace.id):
+        for booking in bookings:
+            booking.order_id = order.id
+        db.session.flush()
+    record(
+        "rooms.held",
+        f"Held {room.name} for {buyer.email}: {description}",
+        workspace=workspace,
+        actor=buyer,
+        order_id=order.id,
+    )
+    return order, bookings
+
+
+def within_policy(room: Room, bookings: Iterable[Booking], now: datetime | None = None) -> bool:
+    """Full refund when the first booking starts at least cancellation_days from now."""
+    now = now or utcnow()
+    starts = [as_utc(b.starts_at) for b in bookings]
+    return bool(starts) and min(starts) - now >= timedelta(days=room.cancellation_days)
+
+
+@dataclass
+class BuyerBooking:
+    booking: Booking
+    room: Room
+    workspace: Workspace
+    order: Order | None
+    cancellable: bool
+    refund_pence: int
+
+
+def list_buyer_bookings(user: User) -> list[BuyerBooking]:
+    """This person's own bookings across London, newest first, in one query."""
+    with hub_scope("a buyer's own room bookings", audit=False):
+        rows = db.session.execute(
+            select(Booking, Room, Workspace, Order)
+            .join(Room, and_(Room.tenant_id == Booking.tenant_id, Room.id == Booking.room_id))
+            .join(Workspace, Workspace.id == Booking.tenant_id)
+            .outerjoin(
+                Order, and_(Order.tenant_id == Booking.tenant_id, Order.id == Booking.order_id)
+            )
+            .where(Booking.buyer_user_id == user.id, Booking.kind == BookingKind.BOOKING)
+            .order_by(Booking.starts_at.desc(), Booking.id.desc())
+        ).all()
+    now = utcnow()
+    result = []
+    for booking, room, workspace, order in rows:
+        live = booking.status == BookingStatus.CONFIRMED and as_utc(booking.starts_at) > now
+        refund = 0
+        if live and order is not None and order.is_settled and within_policy(room, [booking]):
+            refund = order.refundable_pence
+        result.append(BuyerBooking(booking, room, workspace, order, live, refund))
+    return result
+
+
+def get_buyer_booking(user: User, booking_id: int) -> Booking:
+    with hub_scope("a buyer's own room booking", audit=False):
+        booking = db.session.scalar(
+            select(Booking).where(
+                Booking.id == booking_id,
+                Booking.buyer_user_id == user.id,
+                Booking.kind == BookingKind.BOOKING,
+            )
+        )
+    if booking is None:
+        raise NotFound("There is no such booking in your account")
+    return booking
+
+
+@dataclass
+class Cancellation:
+    bookings: list[Booking]
+    refund_id: int | None
+    seller: Workspace
+    refund_pence: int
+
+
+def cancel_by_buyer(user: User, booking_id: int) -> Cancellation:
+    """Cancel a confirmed booking (and the others made with it). Within the room's policy
+    this asks billing for a full refund (the caller commits, then runs `perform_refund`),
+    and the refund frees the slots; outside it the slots are freed with no refund."""
+    booking = get_buyer_booking(user, booking_id)
+    seller = db.session.get(Workspace, booking.tenant_id)
+    if booking.status != BookingStatus.CONFIRMED or as_utc(booking.starts_at) <= utcnow():
+        raise RoomError("This booking cannot be cancelled now")
+    with tenant_context(seller.id):
+        room = db.session.scalar(select(Room).where(Room.id == booking.room_id))
+        order = (
+            db.session.scalar(select(Order).where(Order.id == booking.order_id).with_for_update())
+            if booking.order_id
+            else None
+        )
+        group = list(
+            db.session.scalars(
+                select(Booking).where(
+                    Booking.reference == booking.reference,
+                    Booking.status == BookingStatus.CONFIRMED,
+                )
+            )
+        )
+        refund = (
+            billing.request_buyer_refund(
+                user, order, "Cancelled by the buyer within the cancellation policy"
+            )
+            if order is not None
+            else None
+        )
+        refund_id = refund.id if refund is not None else None
+        refundable = refund.amount_pence if refund is not None else 0
+        if refund is None:
+            for item in group:
+                item.status = BookingStatus.CANCELLED
+                item.cancelled_at = utcnow()
+            db.session.flush()
+    record(
+        "rooms.cancelled",
+        f"{user.email} cancelled {room.name} booking {booking.id}"
+        + (f" with a refund of {format_pence(refundable)}" if refundable else " (no refund)"),
+        workspace=seller,
+        actor=user,
+        booking_id=booking.id,
+    )
+    return Cancellation(group, refund_id, seller, refundable)
+
+
+def finish_refund(cancellation: Cancellation) -> None:
+    """Step two of a refunded cancellation: billing asks Stripe, books it and (through the
+    fulfilment handler) frees the slots."""
+    if cancellation.refund_id is not None:
+        billing.perform_refund(cancellation.seller, cancellation.refund_id)
