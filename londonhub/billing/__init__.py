@@ -14,6 +14,7 @@ def init_billing(app: Flask) -> None:
     from urllib.parse import urlsplit
 
     from . import (
+        jobs,  # noqa: F401 - jobs queued under their older names
         models,  # noqa: F401 - the tables
         services,
     )
@@ -44,7 +45,7 @@ def expire_due() -> None:
     """Cancel unpaid orders whose time ran out (and free what they held)."""
     from londonhub.platform.core.extensions import db
 
-    from .jobs import expire_due_orders
+    from .operations.webhooks import expire_due_orders
 
     count = expire_due_orders()
     db.session.commit()
@@ -57,8 +58,8 @@ def replay_event(event_id: str) -> None:
     """Process a stored Stripe event again (safe: processing is idempotent)."""
     from londonhub.platform.core.extensions import db
 
-    from .jobs import process_stripe_event
     from .models import StripeEvent, StripeEventStatus
+    from .operations.webhooks import process_stripe_event
 
     event = db.session.get(StripeEvent, event_id)
     if event is None:

@@ -22,12 +22,13 @@ from londonhub.platform.core.access import require_hub_admin, require_workspace_
 from londonhub.platform.core.extensions import csrf, db
 from londonhub.platform.core.identity import Role, has_role
 from londonhub.platform.core.jobs import enqueue
-from londonhub.platform.core.tenancy import get_workspace_by_slug, workspace_blueprint
+from londonhub.platform.core.money import format_pence
+from londonhub.platform.core.tenancy import Workspace, get_workspace_by_slug, workspace_blueprint
 
 from . import gateway, services
 from .forms import MarkPaidForm, PayoutForm, RefundForm
-from .jobs import process_stripe_event
-from .models import StripeEventStatus
+from .models import StripeEvent, StripeEventStatus
+from .operations.webhooks import process_stripe_event
 
 bp = Blueprint("billing", __name__, template_folder="templates")
 admin_bp = workspace_blueprint(
@@ -91,7 +92,7 @@ def _buyer_order_page(order_id: int, *, cancelled: bool = False, returned: bool 
     return render_template(
         "billing/buyer_order.html",
         order=order,
-        seller=db.session.get(services.Workspace, order.tenant_id),
+        seller=db.session.get(Workspace, order.tenant_id),
         lines=services.order_lines(order),
         history=services.order_history(order),
         cancelled=cancelled,
@@ -237,7 +238,7 @@ def refund(order_id: int):  # noqa: ANN201
         flash(str(exc), "error")
         return redirect(url_for(".order", order_id=order_id))
     db.session.commit()
-    flash(f"Refunded {services.format_pence(form.amount.pence)} on order {order_id}.", "success")
+    flash(f"Refunded {format_pence(form.amount.pence)} on order {order_id}.", "success")
     return redirect(url_for(".order", order_id=order_id))
 
 
@@ -290,7 +291,7 @@ def hub_index():  # noqa: ANN201
 
 @hub_bp.post("/events/<event_id>/retry")
 def retry_event(event_id: str):  # noqa: ANN201
-    event = db.session.get(services.StripeEvent, event_id)
+    event = db.session.get(StripeEvent, event_id)
     if event is None:
         abort(404)
     enqueue(process_stripe_event, event.id, base_url=request.url_root)

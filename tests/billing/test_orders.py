@@ -14,6 +14,7 @@ from londonhub.billing.models import LedgerKind, OrderStatus, PaymentMode
 from londonhub.billing.services import BillingError, Line, NotAllowed
 from londonhub.platform.core.audit import AuditEvent
 from londonhub.platform.core.extensions import db
+from londonhub.platform.core.identity import User
 
 from .conftest import entries, history, kinds, reload
 
@@ -279,9 +280,7 @@ def test_ledger_csv_has_only_the_workspaces_rows_and_is_formula_safe(
     tabbed = make_order(people.hackney, people.buyer, description="\t=1+1")
     services.mark_paid(people.admin, people.hackney, evil.id)
     services.mark_paid(people.admin, people.hackney, tabbed.id)
-    camden_admin = db.session.scalar(
-        select(services.User).where(services.User.email == "admin@camden.example.org")
-    )
+    camden_admin = db.session.scalar(select(User).where(User.email == "admin@camden.example.org"))
     services.mark_paid(camden_admin, camden, other.id)
     db.session.commit()
     auth.login("admin@hackney.example.org")

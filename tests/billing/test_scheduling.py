@@ -36,7 +36,7 @@ def test_an_order_with_a_deadline_is_scheduled_to_lapse_then(app_config, redis_u
     registry = ScheduledJobRegistry(queue=get_queue(app))
     [job_id] = registry.get_job_ids()
     job = get_queue(app).fetch_job(job_id)
-    assert job.args[0] == "londonhub.billing.jobs.expire_order"
+    assert job.args[0] == "londonhub.billing.operations.webhooks.expire_order"
     assert job.args[1] == (order_id, seller.id)
     scheduled = registry.get_scheduled_time(job_id)
     assert abs((scheduled - deadline).total_seconds()) < 2
