@@ -3,26 +3,22 @@ who may use it, must answer the CSRF refusal (400) and change nothing.
 
 Routes come from `app.url_map`, so a route added later is walked without anyone editing this
 file; its URL parameters are filled in by the cross-tenant matrix's fillers (aimed here at the
-signed-in person's own workspace), and a route they cannot fill is reported until it is given a
-filler in matrix.py. A route that must take posts without the token is listed in `EXEMPT` with
-the reason.
+signed-in person's own workspace, own.py), and a route they cannot fill is reported until it is
+given a filler in matrix.py or own.py. A route that must take posts without the token is listed
+in `EXEMPT` with the reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from flask import Flask, url_for
-from sqlalchemy import Engine, create_engine, pool, select
-from werkzeug.routing import Rule
+from sqlalchemy import Engine, create_engine, pool
 
-from londonhub.platform.core.extensions import db
-from londonhub.platform.core.identity import Membership, Role, make_token
-
-from .matrix import World, fill, post_payload, sign_in, snapshot
+from .matrix import World, post_payload, sign_in, snapshot
+from .own import own_values
 
 #: The methods Flask-WTF's CSRFProtect checks (its default WTF_CSRF_METHODS).
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
@@ -70,43 +66,6 @@ def make_walker(world: World, make_user: Any) -> str:
     return WALKER
 
 
-def _reset_token() -> str:
-    """A real password-reset link of the walker's (the matrix exempts it: it is no workspace's
-    data, but it takes a post)."""
-    from londonhub.platform.core import accounts
-
-    user = accounts.get_user_by_email(WALKER)
-    return make_token(accounts.RESET, {"uid": user.id, "pw": accounts._password_fingerprint(user)})
-
-
-#: endpoint -> its parameters, for routes the cross-tenant matrix does not fill in.
-OWN_ENDPOINT_FILLERS: dict[str, Callable[[], dict[str, Any]]] = {
-    "auth.reset_password": lambda: {"token": _reset_token()},
-}
-
-
-def own_values(world: World) -> Any:
-    """Fill URL parameters with workspace A's own values: the matrix's fillers name side `b`,
-    so they are handed the world mirrored. A member A's owner may remove stands in for the
-    owner's own membership."""
-    mirrored = World(a=world.b, b=world.a)
-    staff = db.session.scalar(
-        select(Membership.id).where(
-            Membership.workspace_id == world.a.workspace.id, Membership.role == Role.STAFF
-        )
-    )
-
-    def values(rule: Rule) -> dict[str, Any] | None:
-        if rule.endpoint in OWN_ENDPOINT_FILLERS:
-            return OWN_ENDPOINT_FILLERS[rule.endpoint]()
-        filled = fill(rule, mirrored)
-        if filled is not None and "membership_id" in filled:
-            filled["membership_id"] = staff
-        return filled
-
-    return values
-
-
 def walk_csrf(
     app: Flask, world: World, walker: str, snapshot_url: str, only: str | None = None
 ) -> CsrfWalkResult:
@@ -126,7 +85,7 @@ def _walk(
     client, token = sign_in(app, walker)
     payload = {k: v for k, v in post_payload(world, token).items() if k != "csrf_token"}
     payload["tenant_id"] = str(world.a.workspace.id)
-    values_for = own_values(world)
+    values_for = own_values(world, walker)
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         methods = [m for m in STATE_CHANGING if m in (rule.methods or ())]
         if not methods or rule.endpoint in EXEMPT:

@@ -220,6 +220,10 @@ def tenant_models() -> list[type]:
 
 
 def build_side(name: str, make_user: Callable[..., Any]) -> Side:
+    from londonhub.billing.fulfilment import FulfilmentHandler, register_fulfilment
+
+    # The walks' orders sell nothing: a handler that does nothing lets their pages render.
+    register_fulfilment("isolation", FulfilmentHandler())
     workspace = create_workspace(f"{name}-borough", f"{name.title()} CVS")
     workspace.description = f"{name.title()} public description"
     db.session.commit()

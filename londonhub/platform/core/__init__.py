@@ -11,7 +11,7 @@ from .extensions import csrf, db, login_manager, migrate
 
 
 def init_core(app: Flask) -> None:
-    from . import cli, health, jobs, ratelimit, rls, security, tenancy, views
+    from . import cli, health, jobs, params, ratelimit, rls, security, tenancy, views
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite's own pool settings; pre-ping is for network databases.
@@ -28,6 +28,7 @@ def init_core(app: Flask) -> None:
     jobs.install_job_hooks()
     ratelimit.init_app(app)
     security.init_app(app)
+    params.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
     if app.config.get("PROXY_COUNT"):

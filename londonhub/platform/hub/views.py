@@ -8,6 +8,7 @@ from londonhub.platform.core import audit
 from londonhub.platform.core.access import require_hub_admin
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import count_members
+from londonhub.platform.core.params import page_arg
 from londonhub.platform.core.tenancy import WorkspaceKind, WorkspaceStatus, get_workspace_by_slug
 from londonhub.platform.core.workspaces import (
     WorkspaceError,
@@ -83,6 +84,6 @@ def change_status(slug: str):  # noqa: ANN201
 
 @bp.get("/audit")
 def audit_log():  # noqa: ANN201
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     events, has_next = audit.list_events(page=page)
     return render_template("hub/audit.html", events=events, page=page, has_next=has_next)

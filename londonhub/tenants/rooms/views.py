@@ -28,6 +28,7 @@ from londonhub.integrations.oidc.services import partner_of
 from londonhub.platform.core.access import public, require_workspace_role
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role, has_role
+from londonhub.platform.core.params import date_arg, int_arg, page_arg
 from londonhub.platform.core.tenancy import get_workspace_by_slug, workspace_blueprint
 from londonhub.platform.core.timeutil import utcnow
 
@@ -68,7 +69,7 @@ def _today() -> date:
 def search():  # noqa: ANN201
     form = SearchForm(request.args)
     form.borough.choices = choices([("", "Any borough")] + [(b, b) for b in services.boroughs()])
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     valid = form.validate() if request.args else True
     criteria = services.Criteria(page=page)
     if valid:
@@ -106,10 +107,7 @@ def search():  # noqa: ANN201
 
 
 def _week_param() -> date:
-    try:
-        return date.fromisoformat(request.args.get("week", ""))
-    except ValueError:
-        return _today()
+    return date_arg("week", _today())
 
 
 def _room_page(room, workspace, form: BookingForm, status: int = 200, taken=None):  # noqa: ANN001, ANN202
@@ -412,14 +410,11 @@ def remove_photo(room_id: int, photo_id: int):  # noqa: ANN201
 
 def _calendar_page(blockout: BlockoutForm | None = None, status: int = 200):  # noqa: ANN202
     view = "day" if request.args.get("view") == "day" else "week"
-    try:
-        day = date.fromisoformat(request.args.get("date", ""))
-    except ValueError:
-        day = _today()
+    day = date_arg("date", _today())
     first = day if view == "day" else day - timedelta(days=day.weekday())
     days = 1 if view == "day" else 7
     rooms = services.list_rooms(g.tenant)
-    room_id = request.args.get("room", type=int)
+    room_id = int_arg("room")
     form = blockout or BlockoutForm(prefix="blockout")
     form.room.choices = choices((r.id, f"{r.name}, {r.venue_name}") for r in rooms)
     return render_template(
@@ -489,14 +484,8 @@ def cancel(booking_id: int):  # noqa: ANN201
 
 @admin_bp.get("/bookings.csv")
 def export():  # noqa: ANN201
-    try:
-        first = date.fromisoformat(request.args.get("from", ""))
-    except ValueError:
-        first = _today() - timedelta(days=30)
-    try:
-        last = date.fromisoformat(request.args.get("to", ""))
-    except ValueError:
-        last = first + timedelta(days=395)
+    first = date_arg("from", _today() - timedelta(days=30))
+    last = date_arg("to", first + timedelta(days=395))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in services.export_rows(g.tenant, first, last):

@@ -20,6 +20,7 @@ from londonhub.platform.core import audit
 from londonhub.platform.core.access import public, require_workspace_role
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role
+from londonhub.platform.core.params import page_arg
 from londonhub.platform.core.tenancy import Workspace, workspace_blueprint
 
 from . import services
@@ -201,10 +202,10 @@ def revoke_invitation(invitation_id: int):  # noqa: ANN201
 @admin_bp.get("/audit")
 def audit_log():  # noqa: ANN201
     services.require_role(current_user, g.tenant, Role.ADMIN)
-    page = request.args.get("page", 1, type=int) or 1
-    events, has_next = audit.list_events(workspace=g.tenant, page=max(page, 1))
+    page = page_arg()
+    events, has_next = audit.list_events(workspace=g.tenant, page=page)
     return render_template(
-        "workspace/admin_audit.html", events=events, page=max(page, 1), has_next=has_next
+        "workspace/admin_audit.html", events=events, page=page, has_next=has_next
     )
 
 
