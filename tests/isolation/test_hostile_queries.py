@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, request
+from werkzeug.routing import IntegerConverter
 
 from londonhub.platform.core.identity import Role
 
@@ -81,3 +82,21 @@ def test_the_reported_out_of_range_queries_answer_400_with_a_message_or_the_near
     for client, path, status, text in cases:
         response = client.get(path)
         assert (response.status_code, text in response.text) == (status, True), path
+
+
+def test_ids_in_the_path_past_any_database_id_match_no_route(app, world):
+    """Every route with an `<int:...>` part, given ids a 64-bit column cannot hold: 404."""
+    client, _ = sign_in(app, world.a.users[Role.OWNER])
+    values_for = own_values(world, world.a.users[Role.OWNER])
+    walked = []
+    for rule in app.url_map.iter_rules():
+        ints = [name for name, c in rule._converters.items() if isinstance(c, IntegerConverter)]
+        if not ints or "GET" not in (rule.methods or ()):
+            continue
+        values = values_for(rule)
+        assert values is not None, rule.endpoint
+        for huge in (2**63, 10**20):
+            path = rule.build({**values, **dict.fromkeys(ints, huge)}, append_unknown=False)[1]
+            assert client.get(path).status_code == 404, path
+        walked.append(rule.endpoint)
+    assert {"rooms_public.room", "billing.buyer_order", "rooms_public.photo"} <= set(walked)

@@ -12,6 +12,7 @@ from datetime import date
 
 from flask import Flask, request
 from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
 
 #: Past any real listing: a page number beyond it is clamped, keeping OFFSET small.
 MAX_PAGE = 10_000
@@ -93,5 +94,15 @@ def _refuse_nul_in_query() -> None:
         raise BadParameter("The address contains a character that is not allowed (NUL).")
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number a database id can be; a larger one matches no
+    route (404) instead of overflowing the query (500)."""
+
+    def __init__(self, map, fixed_digits: int = 0, min=None, max=MAX_ID, signed=False) -> None:  # noqa: A002, ANN001
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def init_app(app: Flask) -> None:
+    """Before any route is added: bounded `<int:...>` ids, and no NUL in query strings."""
+    app.url_map.converters["int"] = IdConverter
     app.before_request(_refuse_nul_in_query)
