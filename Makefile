@@ -25,7 +25,7 @@ seed: migrate
 
 # The embedded default: SQLite in instance/, jobs in-process, mail written to instance/mail/.
 run: seed
-	SESSION_COOKIE_SECURE=false $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+	SESSION_COOKIE_SECURE=false PUBLIC_URL=$${PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 # The same demo on PostgreSQL with row-level security: migrations as the tables' owner, the
 # app as a role that owns nothing (scripts/setup-postgres).
@@ -34,7 +34,7 @@ run-postgres: install services
 	$(BIN)/flask --app wsgi db upgrade && \
 	$(BIN)/flask --app wsgi database grant-app-role && \
 	$(BIN)/flask --app wsgi seed demo && \
-	SESSION_COOKIE_SECURE=false $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+	SESSION_COOKIE_SECURE=false PUBLIC_URL=$${PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 services:
 	./scripts/ensure-services

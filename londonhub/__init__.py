@@ -11,7 +11,9 @@ from flask import Flask
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment, `config` overriding them (tests)."""
-    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    from .platform.core.urls import PublicUrlFlask
+
+    app = PublicUrlFlask(__name__, instance_relative_config=True, static_folder=None)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from .platform.core.config import load_config

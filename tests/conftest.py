@@ -137,6 +137,9 @@ def _base_config(url: str, folder: Path) -> dict:
         "MAIL_DIR": str(folder / "mail"),
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
+        # The test client's host, so absolute links in emails name it (`live_server` switches
+        # it to its own address while it runs).
+        "PUBLIC_URL": "http://localhost",
         "STRIPE_SECRET_KEY": None,
     }
 
@@ -193,9 +196,13 @@ def live_server(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    public_url = app.config.get("PUBLIC_URL")
+    app.config["PUBLIC_URL"] = base_url  # links (emails, callbacks) lead to this server
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base_url
     finally:
+        app.config["PUBLIC_URL"] = public_url
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)

@@ -24,6 +24,7 @@ from londonhub.platform.core.identity import Role, has_role
 from londonhub.platform.core.jobs import enqueue
 from londonhub.platform.core.money import format_pence
 from londonhub.platform.core.tenancy import Workspace, get_workspace_by_slug, workspace_blueprint
+from londonhub.platform.core.urls import public_origin
 
 from . import gateway, services
 from .forms import MarkPaidForm, PayoutForm, RefundForm
@@ -51,7 +52,7 @@ def stripe_webhook():  # noqa: ANN201
         db.session.rollback()
         return {"error": "invalid signature"}, 400
     if process:
-        enqueue(process_stripe_event, event.id, base_url=request.url_root)
+        enqueue(process_stripe_event, event.id, base_url=public_origin())
     db.session.commit()
     return {"received": True}, 200
 
@@ -294,7 +295,7 @@ def retry_event(event_id: str):  # noqa: ANN201
     event = db.session.get(StripeEvent, event_id)
     if event is None:
         abort(404)
-    enqueue(process_stripe_event, event.id, base_url=request.url_root)
+    enqueue(process_stripe_event, event.id, base_url=public_origin())
     db.session.commit()
     flash(f"Event {event_id} has been queued again.", "success")
     return redirect(url_for(".hub_index"))

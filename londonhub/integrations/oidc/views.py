@@ -38,7 +38,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user
 from joserfc.errors import JoseError
 
-from londonhub.platform.core import audit
+from londonhub.platform.core import audit, ratelimit
 from londonhub.platform.core.access import public, require_hub_admin
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import (
@@ -111,6 +111,12 @@ def start():  # noqa: ANN201
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("oidc/start.html", form=form), status
+    try:  # before any audit row or call to a provider
+        ratelimit.spend_sso_start(request.remote_addr)
+    except ratelimit.Throttled as exc:
+        form.email.errors.append(str(exc))
+        headers = {"Retry-After": str(exc.retry_after)}
+        return render_template("oidc/start.html", form=form), 429, headers
     email = normalise_email(form.email.data)
     domain = email.rpartition("@")[2]
     partner = services.partner_for_email(email)

@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -28,6 +28,7 @@ from .identity import (
 )
 from .mail import send_email
 from .timeutil import utcnow
+from .urls import public_url
 
 VERIFY = "verify-email"
 RESET = "reset-password"
@@ -40,7 +41,11 @@ class AccountError(ValueError):
 
 
 class SignInBlocked(AccountError):
-    """Too many failed attempts for this email or address."""
+    """Too many failed attempts for this email from this address, or from this address."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, "email")
+        self.retry_after = retry_after
 
 
 def describe_duration(seconds: int) -> str:
@@ -68,15 +73,38 @@ def create_user(
     return user
 
 
-def register(email: str, name: str, password: str) -> User:
-    user = create_user(email, name, password)
-    send_verification(user)
-    return user
+def register(email: str, name: str, password: str) -> User | None:
+    """Create the account and send its confirmation link. For an address that already has an
+    account, tell its owner instead and answer exactly as for a new one (no enumeration)."""
+    existing = get_user_by_email(email)
+    if existing is None:
+        user = create_user(email, name, password)
+        send_verification(user)
+        return user
+    # Hash as a new account would: timing reveals no accounts either.
+    generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+    if not existing.is_disabled:
+        _send_already_registered(existing)
+    return None
+
+
+def _send_already_registered(user: User) -> None:
+    hub = current_app.config["HUB_NAME"]
+    send_email(
+        user.email,
+        "Someone tried to register with your email address",
+        f"Hello {user.name},\n\nSomeone (perhaps you) tried to create a new {hub} account with "
+        f"this email address, which already has an account. Nothing has changed.\n\n"
+        f"To sign in, go to:\n\n{public_url('auth.login')}\n\n"
+        f"If you have forgotten your password, you can reset it at:\n\n"
+        f"{public_url('auth.forgot_password')}\n\n"
+        "If it was not you, you can ignore this email.\n",
+    )
 
 
 def send_verification(user: User) -> None:
     token = make_token(VERIFY, {"uid": user.id, "email": user.email})
-    link = url_for("auth.verify_email", token=token, _external=True)
+    link = public_url("auth.verify_email", token=token)
     send_email(
         user.email,
         "Confirm your email address",
@@ -108,7 +136,7 @@ def request_password_reset(email: str) -> None:
     if user is None or user.is_disabled:
         return
     token = make_token(RESET, {"uid": user.id, "pw": _password_fingerprint(user)})
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = public_url("auth.reset_password", token=token)
     send_email(
         user.email,
         "Reset your password",
@@ -127,11 +155,11 @@ def user_for_reset_token(token: str) -> User:
     return user
 
 
-def reset_password(token: str, new_password: str) -> User:
+def reset_password(token: str, new_password: str, address: str | None = None) -> User:
     user = user_for_reset_token(token)
     change_password(user, new_password)
-    # The sign-in page tells a locked-out person to reset their password: that must work.
-    ratelimit.clear_failed_sign_ins(user.email)
+    # The sign-in page tells a slowed-down person to reset their password: that must work.
+    ratelimit.clear_failed_sign_ins(user.email, address)
     # Following the emailed link proves the address.
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
@@ -158,11 +186,11 @@ def _spend_a_password_check(password: str) -> None:
 def authenticate(email: str, password: str, address: str | None) -> User:
     """Check a sign-in attempt, counting failures; raises AccountError with the message to show."""
     email = normalise_email(email)
-    if ratelimit.sign_in_blocked(email, address):
-        window = current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"]
+    if wait := ratelimit.sign_in_wait(email, address):
         raise SignInBlocked(
-            f"Too many failed attempts. Wait {describe_duration(window)}, or reset your password.",
-            "email",
+            "Too many failed sign-ins from your network. "
+            f"Try again in {ratelimit.describe_wait(wait)}, or reset your password.",
+            wait,
         )
     user = get_user_by_email(email)
     if user is None or not user.password_hash:
@@ -175,7 +203,7 @@ def authenticate(email: str, password: str, address: str | None) -> User:
             "Confirm your email address first: use the link we sent you, or ask for a new one.",
             "email",
         )
-    ratelimit.clear_failed_sign_ins(email)
+    ratelimit.clear_failed_sign_ins(email, address)
     return user
 
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
+#: Hosts a laptop or a test reaches the app by (the test client's `localhost`, a live server's
+#: `127.0.0.1`), trusted outside production on top of PUBLIC_URL's host.
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 
 class ConfigError(RuntimeError):
@@ -28,6 +33,30 @@ def _env_flag(name: str, default: bool | None) -> bool | None:
     if raw in (None, ""):
         return default
     return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def normalise_public_url(url: str) -> str:
+    """`https://hub.example.org` (an origin, no path): what every absolute link starts with."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"PUBLIC_URL must be like https://hub.example.org, got {url!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ConfigError(f"PUBLIC_URL must be an origin only (no path or query), got {url!r}")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def trusted_hosts(settings: dict[str, Any]) -> list[str]:
+    """Host names requests may name (Flask's TRUSTED_HOSTS): PUBLIC_URL's host, the extra
+    `TRUSTED_HOSTS`, and outside production the local ones. Others answer 400."""
+    hosts = [urlsplit(settings["PUBLIC_URL"]).hostname or ""]
+    hosts += settings.get("EXTRA_TRUSTED_HOSTS") or []
+    if settings["ENV_NAME"] != "production":
+        hosts += LOCAL_HOSTS
+    return list(dict.fromkeys(host.lower() for host in hosts if host))
 
 
 def normalise_database_url(url: str) -> str:
@@ -53,6 +82,12 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         or None,
         "DATABASE_APP_ROLE": env.get("DATABASE_APP_ROLE", "londonhub_app"),
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # The origin of every absolute link (emails, Stripe return URLs, calendar feeds, the
+        # partner sign-in callback): never taken from a request's Host header. Required in
+        # production; see `urls.public_url`.
+        "PUBLIC_URL": env.get("PUBLIC_URL") or None,
+        # More host names requests may use besides PUBLIC_URL's (comma-separated).
+        "EXTRA_TRUSTED_HOSTS": _env_list("TRUSTED_HOSTS"),
         "MAIL_URL": env.get("MAIL_URL") or None,
         "MAIL_FROM": env.get(
             "MAIL_FROM", "Connecting Londoners <no-reply@connecting-londoners.test>"
@@ -79,9 +114,20 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "TOKEN_MAX_AGE_SECONDS": _env_int("TOKEN_MAX_AGE_SECONDS", 24 * 3600),
         "RESET_TOKEN_MAX_AGE_SECONDS": _env_int("RESET_TOKEN_MAX_AGE_SECONDS", 3600),
         "INVITE_MAX_AGE_SECONDS": _env_int("INVITE_MAX_AGE_SECONDS", 7 * 24 * 3600),
-        # Failed sign-ins allowed per email and per address within the window.
+        # Failed sign-ins allowed per (email, client address) within the window (per address
+        # alone: four times as many); past them each attempt waits twice as long as the last.
         "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_FAILURE_WINDOW_SECONDS": _env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60),
+        # The first wait once an allowance is used up; it doubles up to the window.
+        "THROTTLE_BACKOFF_SECONDS": _env_int("THROTTLE_BACKOFF_SECONDS", 60),
+        # Emails anyone may cause (reset, confirmation, "you already have an account"): per
+        # recipient and per client address within the window.
+        "MAIL_REQUESTS_PER_RECIPIENT": _env_int("MAIL_REQUESTS_PER_RECIPIENT", 3),
+        "MAIL_REQUESTS_PER_CLIENT": _env_int("MAIL_REQUESTS_PER_CLIENT", 10),
+        "MAIL_REQUEST_WINDOW_SECONDS": _env_int("MAIL_REQUEST_WINDOW_SECONDS", 3600),
+        # Organisation sign-ins started per client address within the window.
+        "SSO_STARTS_PER_CLIENT": _env_int("SSO_STARTS_PER_CLIENT", 10),
+        "SSO_START_WINDOW_SECONDS": _env_int("SSO_START_WINDOW_SECONDS", 15 * 60),
         # Session cookie: signed, HttpOnly, SameSite=Lax; Secure unless explicitly local http.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -103,6 +149,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # Secure by default in production, however production was named (env or overrides).
         settings["SESSION_COOKIE_SECURE"] = settings["ENV_NAME"] == "production"
     check_config(settings)
+    settings["PUBLIC_URL"] = normalise_public_url(settings["PUBLIC_URL"] or DEFAULT_PUBLIC_URL)
+    if settings.get("TRUSTED_HOSTS") is None:
+        settings["TRUSTED_HOSTS"] = trusted_hosts(settings)
     return settings
 
 
@@ -119,4 +168,14 @@ def check_config(settings: dict[str, Any]) -> None:
     if not settings["REDIS_URL"]:
         raise ConfigError(
             "Production needs REDIS_URL: jobs and sign-in limits must be shared by every process."
+        )
+    if not settings.get("PUBLIC_URL"):
+        raise ConfigError(
+            "Production needs PUBLIC_URL (e.g. https://hub.example.org): links in emails must "
+            "never be built from the Host a request names."
+        )
+    if not settings.get("MAIL_URL"):
+        raise ConfigError(
+            "Production needs MAIL_URL: without it emails (with reset and invitation links) "
+            "would be written to local files."
         )

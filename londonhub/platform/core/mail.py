@@ -1,4 +1,9 @@
-"""Email, always sent by a job: SMTP when `MAIL_URL` is set, else the log and `instance/mail/`."""
+"""Email, always sent by a job: SMTP when `MAIL_URL` is set, else a file in `instance/mail/`.
+
+Production requires `MAIL_URL` (`config.check_config`). The log names only the recipient and
+the subject: bodies carry reset, confirmation and invitation links, which are as good as a
+password to whoever reads the log.
+"""
 
 from __future__ import annotations
 
@@ -65,7 +70,7 @@ def deliver_email(
     safe_to = re.sub(r"[^a-z0-9]+", "-", to.lower()).strip("-")
     path = folder / f"{stamp}-{safe_to}.eml"
     path.write_bytes(bytes(message))
-    log.info("Email to %s: %s\n%s\n(saved to %s)", to, subject, body, path)
+    log.info("Email to %s: %s (saved to %s)", to, subject, path)
     return str(path)
 
 

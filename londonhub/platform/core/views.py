@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from . import accounts
+from . import accounts, ratelimit
 from .extensions import db
 from .forms import (
     AccountDetailsForm,
@@ -26,7 +26,7 @@ from .forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from .identity import TokenExpired, TokenInvalid, get_user_by_email
+from .identity import TokenExpired, TokenInvalid, get_user_by_email, normalise_email
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -54,12 +54,14 @@ def _sign_in(user) -> None:  # noqa: ANN001
 def login():  # noqa: ANN201
     form = LoginForm()
     status = 200
+    headers = {}
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
         except accounts.SignInBlocked as exc:
             form.email.errors.append(str(exc))
             status = 429
+            headers["Retry-After"] = str(exc.retry_after)
         except accounts.AccountError as exc:
             form.email.errors.append(str(exc))
             status = 400
@@ -71,10 +73,13 @@ def login():  # noqa: ANN201
             return redirect(next_url or url_for("auth.account"))
     elif request.method == "POST":
         status = 400
-    headers = {}
-    if status == 429:
-        headers["Retry-After"] = str(current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
     return render_template("auth/login.html", form=form), status, headers
+
+
+def _throttled(form, exc: ratelimit.Throttled, template: str):  # noqa: ANN001, ANN202
+    """The form again, saying who is being slowed down and when to try again: 429."""
+    form.email.errors.append(str(exc))
+    return render_template(template, form=form), 429, {"Retry-After": str(exc.retry_after)}
 
 
 @bp.post("/logout")
@@ -95,12 +100,15 @@ def register():  # noqa: ANN201
     form = RegisterForm()
     if form.validate_on_submit():
         try:
+            ratelimit.spend_mail_request(normalise_email(form.email.data), request.remote_addr)
             accounts.register(form.email.data, form.name.data, form.password.data)
+        except ratelimit.Throttled as exc:
+            return _throttled(form, exc, "auth/register.html")
         except accounts.AccountError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
             db.session.commit()
-            return render_template("auth/check_email.html", email=form.email.data.lower())
+            return render_template("auth/check_email.html", email=normalise_email(form.email.data))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/register.html", form=form), status
 
@@ -128,6 +136,10 @@ def _token_problem(title: str, retry_endpoint: str):  # noqa: ANN202
 def resend_verification():  # noqa: ANN201
     form = EmailOnlyForm()
     if form.validate_on_submit():
+        try:
+            ratelimit.spend_mail_request(normalise_email(form.email.data), request.remote_addr)
+        except ratelimit.Throttled as exc:
+            return _throttled(form, exc, "auth/resend.html")
         user = get_user_by_email(form.email.data)
         if user is not None and not user.email_verified:
             accounts.send_verification(user)
@@ -141,6 +153,10 @@ def resend_verification():  # noqa: ANN201
 def forgot_password():  # noqa: ANN201
     form = EmailOnlyForm()
     if form.validate_on_submit():
+        try:
+            ratelimit.spend_mail_request(normalise_email(form.email.data), request.remote_addr)
+        except ratelimit.Throttled as exc:
+            return _throttled(form, exc, "auth/forgot.html")
         accounts.request_password_reset(form.email.data)
         db.session.commit()
         return render_template(
@@ -166,7 +182,7 @@ def reset_password(token: str):  # noqa: ANN201
         )
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        accounts.reset_password(token, form.password.data)
+        accounts.reset_password(token, form.password.data, request.remote_addr)
         db.session.commit()
         logout_user()
         session.clear()

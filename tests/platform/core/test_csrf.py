@@ -30,7 +30,9 @@ def test_login_without_token_is_a_branded_400_and_nothing_happens(app, client, m
     assert "Connecting Londoners" in response.text
     assert not signed_in(client)
     # Not even counted as a failed attempt.
-    assert app.extensions["londonhub_failures"].count("email:ada@example.org") == 0
+    counter = app.extensions["londonhub_failures"]
+    assert counter.count("login-account:ada@example.org|127.0.0.1") == 0
+    assert counter.count("login-client:127.0.0.1") == 0
 
 
 def test_login_with_the_token_from_the_form_works(client, make_user):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from flask_login import login_user
 from sqlalchemy import select
 
 from londonhub.platform.core import mail
 from londonhub.platform.core.audit import AuditEvent, list_events, record
+from londonhub.platform.core.config import ConfigError, load_config
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.jobs import get_queue
 
@@ -61,6 +64,31 @@ def test_without_mail_url_the_job_writes_an_eml_file(app, outbox):
     assert message["From"] == app.config["MAIL_FROM"]
     assert outbox.body(message) == "A body with a link https://x.example/a/b\n"
     assert outbox.link(message) == "/a/b"
+
+
+def test_the_log_names_recipient_and_subject_but_never_the_body(app, outbox, caplog):
+    caplog.set_level(logging.DEBUG)
+    secret = "https://hub.example/password/reset/SECRET-TOKEN"
+    mail.send_email("ada@example.org", "Reset your password", f"Open {secret}\n")
+    db.session.commit()
+    assert "SECRET-TOKEN" not in caplog.text
+    assert "ada@example.org" in caplog.text and "Reset your password" in caplog.text
+    [message] = outbox.messages  # the whole email is still in instance/mail/ for a developer
+    assert secret in outbox.body(message)
+
+
+def test_production_refuses_to_start_without_mail_url(tmp_path, monkeypatch):
+    for name in ("LONDONHUB_ENV", "MAIL_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = {
+        "ENV_NAME": "production",
+        "SECRET_KEY": "a-production-secret-that-is-long-enough-123456",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "PUBLIC_URL": "https://hub.example.org",
+    }
+    with pytest.raises(ConfigError, match="MAIL_URL"):
+        load_config(str(tmp_path), settings)
+    assert load_config(str(tmp_path), dict(settings, MAIL_URL="smtp://mail.example.org"))
 
 
 def test_two_emails_to_the_same_person_are_two_files(app, outbox):

@@ -65,6 +65,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
         "SESSION_COOKIE_SECURE",
         "REDIS_URL",
         "MIGRATION_DATABASE_URL",
+        "PUBLIC_URL",
+        "TRUSTED_HOSTS",
+        "MAIL_URL",
     ):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
@@ -88,6 +91,8 @@ def test_production_needs_secure_cookies(clean_env, tmp_path):
     clean_env.setenv("LONDONHUB_ENV", "production")
     clean_env.setenv("SECRET_KEY", PRODUCTION_SECRET)
     clean_env.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    clean_env.setenv("PUBLIC_URL", "https://hub.example.org")
+    clean_env.setenv("MAIL_URL", "smtp://mail.example.org:587")
     assert load_config(str(tmp_path))["SESSION_COOKIE_SECURE"] is True
     clean_env.setenv("SESSION_COOKIE_SECURE", "0")
     with pytest.raises(ConfigError, match="SESSION_COOKIE_SECURE"):
@@ -97,7 +102,13 @@ def test_production_needs_secure_cookies(clean_env, tmp_path):
 def test_production_named_in_overrides_also_defaults_to_secure_cookies(clean_env, tmp_path):
     settings = load_config(
         str(tmp_path),
-        {"ENV_NAME": "production", "SECRET_KEY": PRODUCTION_SECRET, "REDIS_URL": "redis://r"},
+        {
+            "ENV_NAME": "production",
+            "SECRET_KEY": PRODUCTION_SECRET,
+            "REDIS_URL": "redis://r",
+            "PUBLIC_URL": "https://hub.example.org",
+            "MAIL_URL": "smtp://mail.example.org",
+        },
     )
     assert settings["SESSION_COOKIE_SECURE"] is True
 
@@ -150,8 +161,12 @@ def test_database_url_from_the_environment_is_normalised(clean_env, tmp_path):
 def production_app(app_config: dict, clean_env: pytest.MonkeyPatch, redis_url: str) -> Flask:
     clean_env.setenv("LONDONHUB_ENV", "production")
     config = dict(
-        app_config, ENV_NAME="production", SECRET_KEY=PRODUCTION_SECRET, REDIS_URL=redis_url
-    )
+        app_config,
+        ENV_NAME="production",
+        SECRET_KEY=PRODUCTION_SECRET,
+        REDIS_URL=redis_url,
+        MAIL_URL="smtp://mail.example.org",
+    )  # PUBLIC_URL: the test client's http://localhost
     config["WTF_CSRF_ENABLED"] = True
     application = create_app(config)
     yield application

@@ -121,6 +121,7 @@ class TestSeedRefusedInProduction:
         app_config["SECRET_KEY"] = "p" * 64
         app_config["SESSION_COOKIE_SECURE"] = True
         app_config["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+        app_config["MAIL_URL"] = "smtp://mail.example.org"  # PUBLIC_URL: from the tests' base
         return app_config
 
     def test_seed_demo_refuses_under_production(self, runner) -> None:  # noqa: ANN001
