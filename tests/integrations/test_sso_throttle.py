@@ -3,6 +3,7 @@ provider's metadata, so posts are throttled per client address before either hap
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from londonhub.integrations.oidc import services
@@ -10,6 +11,13 @@ from londonhub.platform.core.audit import AuditEvent
 from londonhub.platform.core.extensions import db
 
 ATTACKER = "203.0.113.66"
+
+
+@pytest.fixture
+def app_config(app_config: dict) -> dict:
+    # A first wait long enough that a slow machine still reads "10 minutes" after 50 posts.
+    app_config["THROTTLE_BACKOFF_SECONDS"] = 600
+    return app_config
 
 
 def post(client, email: str, address: str = ATTACKER):  # noqa: ANN001, ANN201
@@ -26,8 +34,8 @@ def test_fifty_anonymous_posts_write_ten_audit_rows_and_then_say_when_to_try_aga
     assert answers == [200] * 10 + [429] * 40
     assert audit_rows() == 10
     slowed = post(client, "someone@unknown.example")
-    assert slowed.headers["Retry-After"] == "60"
-    assert "Too many sign-in attempts from your network. Try again in 1 minute." in slowed.text
+    assert 540 < int(slowed.headers["Retry-After"]) <= 600
+    assert "Too many sign-in attempts from your network. Try again in 10 minutes." in slowed.text
     # Someone else is not affected.
     assert post(client, "someone@unknown.example", "198.51.100.7").status_code == 200
 
