@@ -24,6 +24,14 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(identity, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
+@pytest.fixture(autouse=True)
+def allow_loopback_providers(app_config: dict) -> dict:
+    """The test providers serve plain http on 127.0.0.1: the outbound guard allows that
+    only when told to (never in production)."""
+    app_config["OUTBOUND_ALLOW_LOOPBACK"] = True
+    return app_config
+
+
 @pytest.fixture
 def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[Provider]:
     monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # the provider's own check

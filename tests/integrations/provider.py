@@ -43,6 +43,11 @@ class Tamper:
 class Provider:
     base_url: str
     tamper: Tamper = field(default_factory=Tamper)
+    #: The path of every request the provider received, in order.
+    paths: list[str] = field(default_factory=list)
+
+    def fetches(self, path: str = "/.well-known/openid-configuration") -> int:
+        return self.paths.count(path)
 
     @property
     def issuer(self) -> str:
@@ -75,11 +80,13 @@ class Provider:
 
 
 class _Wrapper:
-    def __init__(self, app, tamper: Tamper) -> None:  # noqa: ANN001
+    def __init__(self, app, tamper: Tamper, paths: list[str]) -> None:  # noqa: ANN001
         self.app = app
         self.tamper = tamper
+        self.paths = paths
 
     def __call__(self, environ, start_response):  # noqa: ANN001, ANN204
+        self.paths.append(environ.get("PATH_INFO", ""))
         tamper = self.tamper
         if tamper.down:
             start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
@@ -116,12 +123,12 @@ def run_provider(access_token_max_age: timedelta = timedelta(hours=1)) -> Iterat
             require_nonce=True,
             access_token_max_age=access_token_max_age,
         )
-    tamper = Tamper()
-    server = make_server("127.0.0.1", 0, _Wrapper(app, tamper), threaded=True)
+    tamper, paths = Tamper(), []
+    server = make_server("127.0.0.1", 0, _Wrapper(app, tamper, paths), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="oidc-provider", daemon=True)
     thread.start()
     try:
-        yield Provider(f"http://127.0.0.1:{server.server_port}", tamper)
+        yield Provider(f"http://127.0.0.1:{server.server_port}", tamper, paths)
     finally:
         server.shutdown()
         server.server_close()

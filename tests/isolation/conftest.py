@@ -8,6 +8,7 @@ from .matrix import World, build_side
 @pytest.fixture
 def app_config(app_config: dict) -> dict:
     app_config["WTF_CSRF_ENABLED"] = True
+    app_config["OUTBOUND_ALLOW_LOOPBACK"] = True  # the matrix's partner "provider" is 127.0.0.1:9
     return app_config
 
 

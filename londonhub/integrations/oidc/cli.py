@@ -45,6 +45,11 @@ partners_cli = AppGroup("partners", help="Manage partner organisations and their
     multiple=True,
     help="A claim-to-role rule, 'claim = value -> admin' (repeat for more).",
 )
+@click.option(
+    "--allow-foreign-endpoints",
+    is_flag=True,
+    help="Allow the provider's endpoints at other addresses than the issuer's.",
+)
 def add_partner(
     name: str,
     domains: tuple[str, ...],
@@ -55,6 +60,7 @@ def add_partner(
     discovery_url: str | None,
     scopes: str,
     role_rules: tuple[str, ...],
+    allow_foreign_endpoints: bool,
 ) -> None:
     """Add a partner organisation whose people sign in through its provider."""
     try:
@@ -68,6 +74,7 @@ def add_partner(
             discovery_url=discovery_url,
             scopes=scopes,
             role_rules=services.parse_role_rules("\n".join(role_rules)),
+            allow_foreign_endpoints=allow_foreign_endpoints,
         )
     except services.PartnerError as exc:
         db.session.rollback()

@@ -55,6 +55,7 @@ class PartnerForm(FlaskForm):
         filters=[_strip],
         validators=[Optional(), Length(max=300, message="Must be 300 characters or fewer")],
     )
+    allow_foreign_endpoints = BooleanField("Allow the provider's endpoints at other web addresses")
     client_id = StringField(
         "Client ID",
         filters=[_strip],

@@ -91,6 +91,9 @@ class PartnerOrganisation(db.Model):
     scopes: Mapped[str] = mapped_column(String(300), default=DEFAULT_SCOPES)
     #: Claim-to-role rules: [{"claim": "groups", "value": "hub-admins", "role": "admin"}].
     role_rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: The endpoints a discovery document names must share the issuer's origin (scheme, host,
+    #: port) unless a hub admin allows others here, for providers that spread them (Google).
+    allow_foreign_endpoints: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Origin of the provider's authorization endpoint, learned from its discovery document;
     #: the sign-in page allows form submissions to lead there (CSP form-action).
     authorization_origin: Mapped[str | None] = mapped_column(String(300))

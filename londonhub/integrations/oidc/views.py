@@ -429,6 +429,7 @@ def _save(form: PartnerForm, partner=None):  # noqa: ANN001, ANN202
             "client_secret": form.client_secret.data or None,
             "scopes": form.scopes.data,
             "role_rules": services.parse_role_rules(form.role_rules.data),
+            "allow_foreign_endpoints": bool(form.allow_foreign_endpoints.data),
         }
         if partner is None:
             partner = services.create_partner(**fields)

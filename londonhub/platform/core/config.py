@@ -101,6 +101,11 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # encrypt partners' client secrets; unset: derived from SECRET_KEY.
         "OIDC_SECRET_KEY": env.get("OIDC_SECRET_KEY") or None,
         "OIDC_HTTP_TIMEOUT_SECONDS": _env_int("OIDC_HTTP_TIMEOUT_SECONDS", 10),
+        # Outbound requests (core.http): one total deadline, a size cap, and plain http to
+        # this machine only when allowed (development and tests; refused in production).
+        "OUTBOUND_DEADLINE_SECONDS": _env_int("OUTBOUND_DEADLINE_SECONDS", 10),
+        "OUTBOUND_MAX_BYTES": _env_int("OUTBOUND_MAX_BYTES", 1024 * 1024),
+        "OUTBOUND_ALLOW_LOOPBACK": bool(_env_flag("OUTBOUND_ALLOW_LOOPBACK", False)),
         # How long a person has at their provider before the sign-in must start again.
         "OIDC_LOGIN_MAX_AGE_SECONDS": _env_int("OIDC_LOGIN_MAX_AGE_SECONDS", 600),
         "DEMO_PASSWORD": env.get("DEMO_PASSWORD", "london-demo-2026"),
@@ -165,6 +170,11 @@ def check_config(settings: dict[str, Any]) -> None:
         )
     if not settings["SESSION_COOKIE_SECURE"]:
         raise ConfigError("Production needs secure session cookies (SESSION_COOKIE_SECURE).")
+    if settings.get("OUTBOUND_ALLOW_LOOPBACK"):
+        raise ConfigError(
+            "OUTBOUND_ALLOW_LOOPBACK is for development and tests: production fetches https "
+            "from public addresses only."
+        )
     if not settings["REDIS_URL"]:
         raise ConfigError(
             "Production needs REDIS_URL: jobs and sign-in limits must be shared by every process."

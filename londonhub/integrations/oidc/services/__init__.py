@@ -9,29 +9,40 @@ Rules (DESIGN.md, Identity and roles; PATTERNS.md, Authlib and OpenID Connect):
 - each partner's Authlib client is built from its database row, registered under
   `partner{id}v{version}`, and never reads `app.config` defaults.
 
-The operations live in modules (`secrets`, `partners`, `clients`, `sign_in`, `errors`);
+The operations live in modules (`secrets`, `partners`, `discovery`, `clients`, `sign_in`, `errors`);
 this face re-exports them so callers keep writing `services.create_partner(...)`.
 """
 
 from __future__ import annotations
 
 from .clients import (
-    METADATA_MAX_AGE_SECONDS,
     OAUTH_EXTENSION,
-    ConnectionReport,
+    GuardedOAuth2Session,
+    PartnerClient,
     PartnerOAuth,
-    check_connection,
     client_for,
     form_action_origins,
     init_oauth,
-    origin_of,
     provider_metadata,
     registry,
 )
-from .errors import LinkRequired, PartnerError, ProviderUnavailable, SignInRefused
+from .discovery import (
+    FAILURE_MAX_AGE_SECONDS,
+    METADATA_MAX_AGE_SECONDS,
+    ConnectionReport,
+    ProviderSettings,
+    check_connection,
+    origin_of,
+    signing_keys,
+)
+from .errors import (
+    LinkRequired,
+    PartnerError,
+    ProviderUnavailable,
+    SignInRefused,
+)
 from .partners import (
     DOMAIN_PATTERN,
-    LOCAL_HOSTS,
     PROVIDER_FIELDS,
     check_provider_url,
     create_partner,
@@ -52,7 +63,11 @@ from .partners import (
     revoke_identity,
     update_partner,
 )
-from .secrets import _fernet, decrypt_secret, encrypt_secret
+from .secrets import (
+    _fernet,
+    decrypt_secret,
+    encrypt_secret,
+)
 from .sign_in import (
     SignInResult,
     complete_sign_in,
@@ -64,13 +79,16 @@ from .sign_in import (
 __all__ = [
     "ConnectionReport",
     "DOMAIN_PATTERN",
-    "LOCAL_HOSTS",
+    "FAILURE_MAX_AGE_SECONDS",
+    "GuardedOAuth2Session",
     "LinkRequired",
     "METADATA_MAX_AGE_SECONDS",
     "OAUTH_EXTENSION",
     "PROVIDER_FIELDS",
+    "PartnerClient",
     "PartnerError",
     "PartnerOAuth",
+    "ProviderSettings",
     "ProviderUnavailable",
     "SignInRefused",
     "SignInResult",
@@ -104,6 +122,7 @@ __all__ = [
     "registry",
     "revoke_identity",
     "role_from_claims",
+    "signing_keys",
     "update_partner",
     "use_once",
 ]

@@ -1,28 +1,49 @@
-"""Authlib clients, one per partner and settings version; the discovery document; the hub
-admin's connection test."""
+"""Authlib clients, one per partner and settings version. Every request they make goes
+through core.http's guard (their session class), and they read the discovery document and
+keys from discovery.py's shared cache, never from state kept on the client object."""
 
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-import requests
-from authlib.integrations.flask_client import FlaskIntegration, OAuth
+from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App, OAuth
+from authlib.integrations.requests_client import OAuth2Session
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from londonhub.platform.core import audit
+from londonhub.platform.core import http
 from londonhub.platform.core.extensions import db
 
 from ..models import PartnerOrganisation
-from .errors import ProviderUnavailable
+from .discovery import ProviderSettings, metadata, signing_keys
 from .secrets import decrypt_secret
 
-#: Discovery documents and keys are fetched again after this long.
-METADATA_MAX_AGE_SECONDS = 3600
+
+class GuardedOAuth2Session(OAuth2Session):
+    """Authlib's session (discovery, keys, token, user info) routed through the guard, with
+    one deadline for a request and its redirects."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        deadline = current_app.config.get("OIDC_HTTP_TIMEOUT_SECONDS")
+        http.guard(self, http.current_policy(deadline=deadline))
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        with http.deadline_for(self):
+            return super().request(*args, **kwargs)
+
+
+class PartnerClient(FlaskOAuth2App):
+    client_cls = GuardedOAuth2Session
+    #: Set by client_for(): what the discovery document and keys are fetched by.
+    provider: ProviderSettings
+
+    def load_server_metadata(self) -> dict[str, Any]:
+        return metadata(self.provider)
+
+    def fetch_jwk_set(self, force: bool = False) -> dict[str, Any]:
+        return signing_keys(self.provider, force=force)
 
 
 class _RowOnlyIntegration(FlaskIntegration):
@@ -36,6 +57,7 @@ class _RowOnlyIntegration(FlaskIntegration):
 
 class PartnerOAuth(OAuth):
     framework_integration_cls = _RowOnlyIntegration
+    oauth2_client_cls = PartnerClient
 
 
 OAUTH_EXTENSION = "londonhub.partner_oauth"
@@ -52,7 +74,7 @@ def registry() -> PartnerOAuth:
     return current_app.extensions[OAUTH_EXTENSION]
 
 
-def client_for(partner: PartnerOrganisation):  # noqa: ANN201
+def client_for(partner: PartnerOrganisation) -> PartnerClient:
     """The partner's Authlib client, built from its row under a versioned name: `register()`
     with an existing name returns the cached client, so a changed secret needs a new name."""
     oauth = registry()
@@ -67,39 +89,16 @@ def client_for(partner: PartnerOrganisation):  # noqa: ANN201
             name,
             client_id=partner.client_id,
             client_secret=decrypt_secret(partner.client_secret_encrypted),
-            server_metadata_url=partner.metadata_url,
-            client_kwargs={
-                "scope": partner.scopes,
-                "code_challenge_method": "S256",
-                "default_timeout": current_app.config.get("OIDC_HTTP_TIMEOUT_SECONDS", 10),
-            },
+            client_kwargs={"scope": partner.scopes, "code_challenge_method": "S256"},
         )
-    loaded = client.server_metadata.get("_loaded_at")
-    if loaded and time.time() - loaded > METADATA_MAX_AGE_SECONDS:
-        client.server_metadata.clear()
+    # The same for every caller of this name (the version names every setting it copies).
+    client.provider = ProviderSettings.of(partner)
     return client
 
 
 def provider_metadata(partner: PartnerOrganisation) -> dict[str, Any]:
-    """The discovery document (cached on the client); its issuer must be the partner's."""
-    client = client_for(partner)
-    try:
-        metadata = client.load_server_metadata()
-    except (requests.RequestException, ValueError) as exc:
-        client.server_metadata.clear()
-        raise ProviderUnavailable(f"discovery document unavailable ({type(exc).__name__})") from exc
-    if metadata.get("issuer") != partner.issuer:
-        client.server_metadata.clear()
-        raise ProviderUnavailable("the discovery document names another issuer")
-    if not metadata.get("authorization_endpoint") or not metadata.get("token_endpoint"):
-        client.server_metadata.clear()
-        raise ProviderUnavailable("the discovery document lacks its endpoints")
-    return metadata
-
-
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    """The partner's checked discovery document (from the shared cache when it can be)."""
+    return metadata(ProviderSettings.of(partner))
 
 
 def form_action_origins() -> list[str]:
@@ -117,68 +116,3 @@ def form_action_origins() -> list[str]:
             if origin
         }
     )
-
-
-@dataclass
-class ConnectionReport:
-    ok: bool
-    found: list[tuple[str, str]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-def check_connection(partner: PartnerOrganisation) -> ConnectionReport:
-    """Fetch the discovery document and the keys afresh, and say what they hold."""
-    report = ConnectionReport(ok=False)
-    timeout = current_app.config.get("OIDC_HTTP_TIMEOUT_SECONDS", 10)
-    try:
-        response = requests.get(partner.metadata_url, timeout=timeout)
-        response.raise_for_status()
-        metadata = response.json()
-    except (requests.RequestException, ValueError) as exc:
-        report.problems.append(
-            f"Could not read the discovery document at {partner.metadata_url} "
-            f"({type(exc).__name__})."
-        )
-        return report
-    issuer = str(metadata.get("issuer", ""))
-    report.found.append(("Issuer", issuer or "missing"))
-    if issuer != partner.issuer:
-        report.problems.append(
-            f"The provider says its issuer is {issuer or 'nothing'}, not {partner.issuer}."
-        )
-    for key, label in (
-        ("authorization_endpoint", "Authorization endpoint"),
-        ("token_endpoint", "Token endpoint"),
-        ("userinfo_endpoint", "User info endpoint"),
-        ("end_session_endpoint", "Sign-out endpoint (RP-initiated logout)"),
-    ):
-        value = metadata.get(key)
-        report.found.append((label, str(value) if value else "not offered"))
-        if not value and key in ("authorization_endpoint", "token_endpoint"):
-            report.problems.append(f"The discovery document has no {key}.")
-    algorithms = metadata.get("id_token_signing_alg_values_supported") or []
-    report.found.append(("ID token signing", ", ".join(map(str, algorithms)) or "not stated"))
-    jwks_uri = metadata.get("jwks_uri")
-    if not jwks_uri:
-        report.problems.append("The discovery document has no jwks_uri.")
-    else:
-        try:
-            keys_response = requests.get(jwks_uri, timeout=timeout)
-            keys_response.raise_for_status()
-            keys = keys_response.json().get("keys", [])
-        except (requests.RequestException, ValueError, AttributeError) as exc:
-            report.problems.append(f"Could not read the signing keys ({type(exc).__name__}).")
-        else:
-            report.found.append(("Signing keys", str(len(keys))))
-            if not keys:
-                report.problems.append("The provider publishes no signing keys.")
-    report.ok = not report.problems
-    if report.ok and metadata.get("authorization_endpoint"):
-        partner.authorization_origin = origin_of(metadata["authorization_endpoint"])
-    audit.record(
-        "partner.connection_tested",
-        f"Connection to {partner.name}'s provider tested: {'ok' if report.ok else 'problems'}",
-        partner_id=partner.id,
-        ok=report.ok,
-    )
-    return report

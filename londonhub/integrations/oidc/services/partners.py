@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from londonhub.platform.core import audit
+from londonhub.platform.core import audit, http
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import User, normalise_email
 
@@ -27,7 +27,6 @@ from .secrets import encrypt_secret
 
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 SLUG_CLEAN = re.compile(r"[^a-z0-9]+")
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def normalise_domain(value: str) -> str:
@@ -53,13 +52,14 @@ def parse_domains(text: str) -> list[str]:
 
 
 def check_provider_url(url: str, field_name: str) -> str:
-    """https, or plain http on this machine only (development and tests)."""
+    """https to a public address; plain http to this machine only where the settings allow
+    it (development and tests). The guard checks again, by address, whenever it connects."""
     url = (url or "").strip()
     parts = urlsplit(url)
-    if not parts.netloc or parts.scheme not in ("https", "http"):
-        raise PartnerError("Enter a full web address starting with https://", field_name)
-    if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
-        raise PartnerError("The provider's address must start with https://", field_name)
+    try:
+        http.check_url(url)
+    except http.OutboundRefused as exc:
+        raise PartnerError(f"{exc}", field_name) from exc
     if parts.query or parts.fragment:
         raise PartnerError("The address must not have a query or fragment", field_name)
     return url
@@ -125,6 +125,7 @@ def create_partner(
     discovery_url: str | None = None,
     scopes: str = DEFAULT_SCOPES,
     role_rules: list[dict[str, str]] | None = None,
+    allow_foreign_endpoints: bool = False,
 ) -> PartnerOrganisation:
     name = (name or "").strip()
     if not name:
@@ -145,6 +146,7 @@ def create_partner(
         client_secret_encrypted=encrypt_secret(client_secret),
         scopes=_check_scopes(scopes),
         role_rules=role_rules or [],
+        allow_foreign_endpoints=bool(allow_foreign_endpoints),
         config_version=1,
         domains=[],
     )
@@ -169,7 +171,7 @@ def _check_scopes(scopes: str) -> str:
     return " ".join(dict.fromkeys(words))
 
 
-PROVIDER_FIELDS = ("issuer", "discovery_url", "client_id", "scopes")
+PROVIDER_FIELDS = ("issuer", "discovery_url", "client_id", "scopes", "allow_foreign_endpoints")
 
 
 def update_partner(
@@ -185,6 +187,7 @@ def update_partner(
     scopes: str = DEFAULT_SCOPES,
     role_rules: list[dict[str, str]] | None = None,
     is_enabled: bool = True,
+    allow_foreign_endpoints: bool = False,
 ) -> PartnerOrganisation:
     """Change a partner; an empty `client_secret` keeps the stored one. Any change to the
     provider settings bumps `config_version`, so every process builds a fresh client."""
@@ -200,6 +203,7 @@ def update_partner(
         else None,
         "client_id": client_id.strip(),
         "scopes": _check_scopes(scopes),
+        "allow_foreign_endpoints": bool(allow_foreign_endpoints),
     }
     changed = [k for k in PROVIDER_FIELDS if getattr(partner, k) != new[k]]
     _set_domains(partner, [normalise_domain(d) for d in domains])
