@@ -153,10 +153,21 @@ class PartnerMembership(db.Model):
     role: Mapped[PartnerRole] = mapped_column(
         _enum(PartnerRole, "partner_role"), default=PartnerRole.MEMBER
     )
+    #: The sign-in link this membership came through. Such a membership ends with the link
+    #: (revoked, its domain dropped, the organisation's sign-in turned off), and only a session
+    #: signed in through the organisation opens the organisation's page. Empty: added
+    #: otherwise, and kept until removed.
+    identity_id: Mapped[int | None] = mapped_column(
+        ID_TYPE, ForeignKey("partner_identity.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     partner: Mapped[PartnerOrganisation] = relationship(lazy="raise_on_sql")
     user: Mapped[User] = relationship(lazy="raise_on_sql")
+
+    @property
+    def through_sign_in(self) -> bool:
+        return self.identity_id is not None
 
 
 class PartnerIdentity(db.Model):

@@ -326,6 +326,8 @@ def link(token: str):  # noqa: ANN201
             db.session.commit()
             return _problem("Your account has not been linked", str(exc), 403)
         db.session.commit()
+        # This browser has just come through the organisation's sign-in (within LINK_MAX_AGE).
+        session[SIGNED_IN_WITH] = partner.id
         flash(f"Your account is linked: next time, sign in through {partner.name}.", "success")
         return redirect(url_for("partners.view", slug=partner.slug))
     return render_template("oidc/link_confirm.html", partner=partner, email=pending.email)
@@ -386,6 +388,14 @@ def view(slug: str):  # noqa: ANN201
     membership = services.membership_of(current_user, partner)
     if membership is None and not current_user.is_hub_admin:
         abort(404)  # never reveal which organisations exist
+    if (
+        membership is not None
+        and membership.through_sign_in
+        and session.get(SIGNED_IN_WITH) != partner.id
+        and not current_user.is_hub_admin
+    ):
+        # The organisation's sign-in made this membership: only that sign-in proves it.
+        return render_template("oidc/sign_in_through.html", partner=partner), 403
     members = services.members_of(partner)
     return render_template(
         "oidc/partner_view.html",

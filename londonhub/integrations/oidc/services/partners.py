@@ -6,7 +6,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
 from londonhub.platform.core import audit, http
@@ -206,7 +206,9 @@ def update_partner(
         "allow_foreign_endpoints": bool(allow_foreign_endpoints),
     }
     changed = [k for k in PROVIDER_FIELDS if getattr(partner, k) != new[k]]
-    _set_domains(partner, [normalise_domain(d) for d in domains])
+    kept_domains = [normalise_domain(d) for d in domains]
+    removed_domains = {d.domain for d in partner.domains} - set(kept_domains)
+    _set_domains(partner, kept_domains)
     for key, value in new.items():
         setattr(partner, key, value)
     if client_secret:
@@ -222,6 +224,9 @@ def update_partner(
     partner.role_rules = role_rules or []
     partner.is_enabled = is_enabled
     db.session.flush()
+    _end_links_at(partner, removed_domains)
+    if not is_enabled:
+        _end_sign_in_memberships(partner)
     audit.record(
         "partner.updated",
         f"Partner organisation {partner.name} changed",
@@ -320,15 +325,12 @@ def partner_of(user: Any) -> PartnerOrganisation | None:
     )
 
 
-def revoke_identity(partner: PartnerOrganisation, identity_id: int) -> PartnerIdentity | None:
-    """Unlink one identity of this partner; the person's sessions end with it."""
-    identity = db.session.scalar(
-        select(PartnerIdentity)
-        .where(PartnerIdentity.id == identity_id, PartnerIdentity.partner_id == partner.id)
-        .options(selectinload(PartnerIdentity.user))
+def _end_link(partner: PartnerOrganisation, identity: PartnerIdentity, reason: str) -> None:
+    """Unlink an identity: the membership it made ends with it, and so do the person's
+    sessions (one may have come through the link)."""
+    db.session.execute(
+        delete(PartnerMembership).where(PartnerMembership.identity_id == identity.id)
     )
-    if identity is None:
-        return None
     identity.user.end_all_sessions()
     db.session.delete(identity)
     db.session.flush()
@@ -337,5 +339,55 @@ def revoke_identity(partner: PartnerOrganisation, identity_id: int) -> PartnerId
         f"Sign-in link of {identity.email} to {partner.name} revoked",
         partner_id=partner.id,
         user_id=identity.user_id,
+        reason=reason,
     )
+
+
+def revoke_identity(partner: PartnerOrganisation, identity_id: int) -> PartnerIdentity | None:
+    """Unlink one identity of this partner (a hub admin's decision)."""
+    identity = db.session.scalar(
+        select(PartnerIdentity)
+        .where(PartnerIdentity.id == identity_id, PartnerIdentity.partner_id == partner.id)
+        .options(selectinload(PartnerIdentity.user))
+    )
+    if identity is None:
+        return None
+    _end_link(partner, identity, "revoked")
     return identity
+
+
+def _end_links_at(partner: PartnerOrganisation, removed_domains: set[str]) -> int:
+    """The organisation no longer vouches for these domains: the links (and the memberships
+    they made) of people whose vouched-for email is there end."""
+    if not removed_domains:
+        return 0
+    identities = [
+        identity
+        for identity in db.session.scalars(
+            select(PartnerIdentity)
+            .where(PartnerIdentity.partner_id == partner.id)
+            .options(selectinload(PartnerIdentity.user))
+        )
+        if identity.email.rpartition("@")[2] in removed_domains
+    ]
+    for identity in identities:
+        _end_link(partner, identity, "domain_removed")
+    return len(identities)
+
+
+def _end_sign_in_memberships(partner: PartnerOrganisation) -> int:
+    """Sign-in is turned off: the memberships it made end (the links stay, so turning it on
+    again lets people back in through their organisation)."""
+    ended = db.session.execute(
+        delete(PartnerMembership).where(
+            PartnerMembership.partner_id == partner.id, PartnerMembership.identity_id.is_not(None)
+        )
+    ).rowcount
+    if ended:
+        audit.record(
+            "partner.memberships_ended",
+            f"Sign-in to {partner.name} turned off: {ended} memberships through it ended",
+            partner_id=partner.id,
+            count=ended,
+        )
+    return ended

@@ -81,14 +81,23 @@ def _display_name(claims: dict[str, Any], email: str) -> str:
     return (str(name).strip() or email.partition("@")[0])[:200]
 
 
-def _ensure_membership(user: User, partner: PartnerOrganisation, role: PartnerRole) -> None:
+def _ensure_membership(
+    user: User, partner: PartnerOrganisation, role: PartnerRole, identity: PartnerIdentity
+) -> None:
+    """The person's place in the organisation, made by this sign-in link (so it ends with
+    it). A place given otherwise is kept as it is."""
     membership = db.session.scalar(
         select(PartnerMembership).where(
             PartnerMembership.partner_id == partner.id, PartnerMembership.user_id == user.id
         )
     )
     if membership is None:
-        db.session.add(PartnerMembership(partner_id=partner.id, user_id=user.id, role=role))
+        db.session.flush()  # the identity's id
+        db.session.add(
+            PartnerMembership(
+                partner_id=partner.id, user_id=user.id, role=role, identity_id=identity.id
+            )
+        )
     elif partner.role_rules and membership.role != role:
         # With claim mapping configured, the provider's claims decide the role every time.
         membership.role = role
@@ -118,7 +127,7 @@ def complete_sign_in(partner: PartnerOrganisation, claims: dict[str, Any]) -> Si
         if user.is_disabled:
             raise SignInRefused("account_disabled", "This account has been disabled.")
         identity.last_sign_in_at = utcnow()
-        _ensure_membership(user, partner, role)
+        _ensure_membership(user, partner, role, identity)
         return SignInResult(user=user, partner=partner)
 
     email = normalise_email(str(claims.get("email") or ""))
@@ -144,17 +153,16 @@ def complete_sign_in(partner: PartnerOrganisation, claims: dict[str, Any]) -> Si
             partner_id=partner.id, issuer=issuer, subject=subject, email=email, role=role.value
         )
     user = create_user(email, _display_name(claims, email), None, verified=True)
-    db.session.add(
-        PartnerIdentity(
-            partner_id=partner.id,
-            user_id=user.id,
-            issuer=issuer,
-            subject=subject,
-            email=email,
-            last_sign_in_at=utcnow(),
-        )
+    identity = PartnerIdentity(
+        partner_id=partner.id,
+        user_id=user.id,
+        issuer=issuer,
+        subject=subject,
+        email=email,
+        last_sign_in_at=utcnow(),
     )
-    _ensure_membership(user, partner, role)
+    db.session.add(identity)
+    _ensure_membership(user, partner, role, identity)
     audit.record(
         "partner_sso.provisioned",
         f"Account created for {email} through {partner.name}'s sign-in",
@@ -184,17 +192,16 @@ def link_identity(user: User, link: LinkRequired) -> PartnerOrganisation:
         if taken.user_id == user.id:
             return partner
         raise SignInRefused("identity_taken", "That sign-in is already linked to another account.")
-    db.session.add(
-        PartnerIdentity(
-            partner_id=partner.id,
-            user_id=user.id,
-            issuer=link.issuer,
-            subject=link.subject,
-            email=user.email,
-            last_sign_in_at=utcnow(),
-        )
+    identity = PartnerIdentity(
+        partner_id=partner.id,
+        user_id=user.id,
+        issuer=link.issuer,
+        subject=link.subject,
+        email=user.email,
+        last_sign_in_at=utcnow(),
     )
-    _ensure_membership(user, partner, PartnerRole(link.role))
+    db.session.add(identity)
+    _ensure_membership(user, partner, PartnerRole(link.role), identity)
     audit.record(
         "partner_sso.linked",
         f"{user.email} linked their account to {partner.name}'s sign-in",
