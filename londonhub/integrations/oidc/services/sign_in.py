@@ -70,8 +70,15 @@ def role_from_claims(partner: PartnerOrganisation, claims: dict[str, Any]) -> Pa
 
 
 def _email_verified(claims: dict[str, Any]) -> bool:
-    value = claims.get("email_verified")
-    return value is True or (isinstance(value, str) and value.lower() == "true")
+    """Only a JSON `true` counts; the string "true" does not.
+
+    OpenID Connect Core 1.0 (5.1) makes `email_verified` a boolean. Reading strings invites
+    reading "false", a non-empty and so truthy string, as verified, which provisions an
+    account (or offers one for linking) for an address nobody verified. A provider that sends
+    strings is refused, with its own audit reason (`email_verified_not_boolean`), until it
+    sends booleans: a refused sign-in is recoverable, an account for an unverified address is
+    not."""
+    return claims.get("email_verified") is True
 
 
 def _display_name(claims: dict[str, Any], email: str) -> str:
@@ -136,8 +143,11 @@ def complete_sign_in(partner: PartnerOrganisation, claims: dict[str, Any]) -> Si
             "no_email", "Your organisation's sign-in did not share your email address."
         )
     if not _email_verified(claims):
+        value = claims.get("email_verified")
         raise SignInRefused(
-            "email_not_verified",
+            "email_not_verified"
+            if value is None or isinstance(value, bool)
+            else "email_verified_not_boolean",
             "Your organisation's sign-in has not verified your email address, so we cannot "
             "create an account from it. Ask your organisation's IT team to verify it.",
         )
