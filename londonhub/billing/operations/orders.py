@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role, User, has_role
@@ -121,14 +121,38 @@ def order_history(order: Order) -> list[OrderEvent]:
         )
 
 
+def lock_order(tenant_id: int, order_id: int) -> Order | None:
+    """The order, locked until this transaction ends, and re-read under the lock (a copy
+    already in the session may be stale). Whatever is checked against it after this (how much
+    is left to refund, say) and the rows written on that check are one serialised step.
+
+    PostgreSQL: SELECT ... FOR UPDATE on the order's row. SQLite ignores FOR UPDATE and lets
+    two transactions read before either writes, so the database's write lock is taken first
+    with an update that changes nothing: a second writer waits here until the first commits,
+    then reads what it wrote."""
+    with tenant_context(tenant_id):
+        if db.session.get_bind().dialect.name == "sqlite":
+            db.session.execute(
+                update(Order)
+                .where(Order.id == order_id)
+                .values(refunded_pence=Order.refunded_pence)
+                .execution_options(synchronize_session=False)
+            )
+        return db.session.scalar(
+            select(Order)
+            .where(Order.id == order_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
+
 def get_seller_order(workspace: Workspace, order_id: int, *, lock: bool = False) -> Order:
     """An order of this workspace; another workspace's id is simply not found."""
-    with tenant_context(workspace.id):
-        query = select(Order).where(Order.id == order_id)
-        if lock:
-            # Re-read the row under the lock: a copy already in the session may be stale.
-            query = query.with_for_update().execution_options(populate_existing=True)
-        order = db.session.scalar(query)
+    if lock:
+        order = lock_order(workspace.id, order_id)
+    else:
+        with tenant_context(workspace.id):
+            order = db.session.scalar(select(Order).where(Order.id == order_id))
     if order is None:
         raise OrderNotFound("No such order")
     return order

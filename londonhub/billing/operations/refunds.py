@@ -38,6 +38,7 @@ from .orders import (
     _transition,
     get_seller_order,
     hub_workspace,
+    lock_order,
     platform_fee,
 )
 
@@ -46,21 +47,67 @@ log = logging.getLogger(__name__)
 # --- refunds -----------------------------------------------------------------------------------
 
 
+def refunds_in_flight(order: Order) -> int:
+    """Pence asked for or sent back that `order.refunded_pence` does not show yet: refund rows
+    still requested (Stripe may be working on them), and rows that succeeded whose booking is
+    still to come (Stripe's `charge.refunded` books those). Read under the order's lock, this is
+    what stops two refunds of the same money."""
+    with tenant_context(order.tenant_id):
+        rows = db.session.execute(
+            select(Refund.id, Refund.amount_pence, Refund.status, Refund.stripe_refund_id).where(
+                Refund.order_id == order.id,
+                Refund.status.in_([RefundStatus.REQUESTED, RefundStatus.SUCCEEDED]),
+            )
+        ).all()
+        if not rows:
+            return 0
+        booked = set(
+            db.session.scalars(
+                select(LedgerEntry.source_id).where(
+                    LedgerEntry.order_id == order.id, LedgerEntry.kind == LedgerKind.REFUND
+                )
+            )
+        )
+    return sum(
+        row.amount_pence
+        for row in rows
+        if row.status == RefundStatus.REQUESTED
+        or (row.stripe_refund_id or f"refund:{row.id}") not in booked
+    )
+
+
 def refundable_now(order: Order) -> int:
+    """What may be refunded now: the seller's policy, less what is refunded or on its way."""
     if not order.is_settled or order.status == OrderStatus.REFUNDED:
         return 0
-    return max(0, min(order.refundable_pence, handler_for(order.kind).refundable_now(order)))
+    allowed = min(order.refundable_pence, handler_for(order.kind).refundable_now(order))
+    return max(0, allowed - refunds_in_flight(order))
+
+
+def _refusal(order: Order) -> BillingError:
+    taken = order.refunded_pence + refunds_in_flight(order)
+    if order.is_settled and taken > 0:
+        return BillingError(
+            f"This order cannot be refunded any further now: {format_pence(taken)} of "
+            f"{format_pence(order.total_pence)} is refunded or on its way back",
+            "amount",
+        )
+    return BillingError("This order cannot be refunded under the cancellation policy", "amount")
 
 
 def request_refund(
     actor: User, seller: Workspace, order_id: int, amount_pence: int, reason: str = ""
 ) -> Refund:
-    """Step one: record the refund asked for (commit it before calling Stripe)."""
+    """Step one: record the refund asked for (commit it before calling Stripe).
+
+    The order stays locked until the caller commits, so the check against refunds already
+    made or on their way and the new row are one step: concurrent requests cannot together
+    refund more than was paid."""
     _require_seller_admin(actor, seller)
     order = get_seller_order(seller, order_id, lock=True)
     allowed = refundable_now(order)
     if allowed <= 0:
-        raise BillingError("This order cannot be refunded under the cancellation policy", "amount")
+        raise _refusal(order)
     if amount_pence <= 0:
         raise BillingError("Enter an amount of at least 1p", "amount")
     if amount_pence > allowed:
@@ -82,6 +129,9 @@ def request_buyer_refund(buyer: User, order: Order, reason: str) -> Refund | Non
     allows now (None when it allows nothing). Commit it, then `perform_refund`."""
     if order.buyer_user_id != buyer.id:
         raise OrderNotFound("No such order")
+    # Lock (and re-read) it here, whatever the caller did: two cancellations at once must
+    # not both be offered the same money.
+    order = lock_order(order.tenant_id, order.id)
     amount = refundable_now(order)
     if amount <= 0:
         return None

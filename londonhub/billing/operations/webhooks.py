@@ -32,7 +32,7 @@ from ..models import (
 )
 from .errors import InvalidWebhook
 from .ledger import _book, _settle
-from .orders import cancel_unpaid
+from .orders import cancel_unpaid, lock_order
 from .refunds import _record_refund
 
 HANDLED_EVENTS = {
@@ -85,12 +85,7 @@ def receive_webhook(payload: bytes, signature: str | None) -> tuple[StripeEvent 
 @contextmanager
 def _order_locked(order_id: int, tenant_id: int) -> Iterator[Order]:
     with tenant_context(tenant_id):
-        order = db.session.scalar(
-            select(Order)
-            .where(Order.id == order_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        order = lock_order(tenant_id, order_id)
         yield order
         db.session.flush()  # rows added in the block belong to this workspace
 
