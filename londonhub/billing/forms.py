@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from .models import PaymentMethod
 
 MAX_PENCE = 10_000_000_00  # ten million pounds: anything above is a typing mistake
 
@@ -46,9 +48,24 @@ class RefundForm(FlaskForm):
 
 
 class MarkPaidForm(FlaskForm):
+    """What the hub needs to find the money: how it was paid, its reference, and when."""
+
+    method = SelectField(
+        "How was it paid?",
+        choices=[SelectChoice(m.value, m.label) for m in PaymentMethod],
+        default=PaymentMethod.BANK_TRANSFER.value,
+        validators=[InputRequired("Choose how the order was paid")],
+    )
     reference = StringField(
         "Payment reference",
-        validators=[Length(max=100, message="Keep the reference to 100 characters")],
+        validators=[
+            DataRequired("Enter the payment reference, so the hub can find the money"),
+            Length(max=100, message="Keep the reference to 100 characters"),
+        ],
+    )
+    received_on = DateField(
+        "Date the money arrived",
+        validators=[InputRequired("Enter the date the money arrived, like 2026-12-01")],
     )
 
 

@@ -9,13 +9,14 @@ never stored totals.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -65,6 +66,26 @@ class PaymentMode(enum.StrEnum):
     INVOICE = "invoice"
 
 
+class PaymentMethod(enum.StrEnum):
+    """How an invoice was paid, as the seller records it when marking the order paid."""
+
+    BANK_TRANSFER = "bank_transfer"
+    CHEQUE = "cheque"
+    CASH = "cash"
+    CARD_TERMINAL = "card_terminal"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "bank_transfer": "Bank transfer",
+            "cheque": "Cheque",
+            "cash": "Cash",
+            "card_terminal": "Card terminal",
+            "other": "Other",
+        }[self.value]
+
+
 class Order(TenantScoped, db.Model):
     __tablename__ = "billing_order"
     __table_args__ = tenant_table_args(
@@ -106,6 +127,19 @@ class Order(TenantScoped, db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: Unpaid orders (and what they hold) lapse at this time.
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Invoice mode: the payment as the seller recorded it when marking the order paid.
+    payment_method: Mapped[str | None] = mapped_column(String(20))
+    payment_reference: Mapped[str | None] = mapped_column(String(100))
+    payment_received_on: Mapped[date | None] = mapped_column(Date)
+    payment_recorded_by_id: Mapped[int | None] = mapped_column(
+        ID_TYPE, ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    #: Invoice mode: a hub admin confirmed the money arrived. Until then the order's held
+    #: money is not paid out (a seller cannot make money appear by marking its own order paid).
+    receipt_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    receipt_confirmed_by_id: Mapped[int | None] = mapped_column(
+        ID_TYPE, ForeignKey("user_account.id", ondelete="SET NULL")
+    )
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order",
@@ -118,6 +152,20 @@ class Order(TenantScoped, db.Model):
     @property
     def refundable_pence(self) -> int:
         return self.total_pence - self.refunded_pence
+
+    @property
+    def payment_method_label(self) -> str:
+        return PaymentMethod(self.payment_method).label if self.payment_method else ""
+
+    @property
+    def awaits_hub_confirmation(self) -> bool:
+        """Paid by invoice, as the seller says, and the hub has not yet seen the money."""
+        return (
+            self.payment_mode == PaymentMode.INVOICE
+            and self.is_settled
+            and self.total_pence > 0
+            and self.receipt_confirmed_at is None
+        )
 
     @property
     def is_settled(self) -> bool:

@@ -21,19 +21,16 @@ from .models import (
     OrderEvent,
     OrderLine,
     OrderStatus,
+    PaymentMethod,
     PaymentMode,
     Refund,
     RefundStatus,
     StripeEvent,
     StripeEventStatus,
 )
-from .operations.checkout import (
-    checkout_url,
-    connect_onboarding_url,
-    create_order,
-    mark_paid,
-)
+from .operations.checkout import checkout_url, connect_onboarding_url, create_order
 from .operations.errors import BillingError, InvalidWebhook, NotAllowed, OrderNotFound
+from .operations.invoices import awaiting_confirmation, confirm_receipt, mark_paid, recorded_by
 from .operations.ledger import (
     Balance,
     WorkspaceBalance,
@@ -87,6 +84,7 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "OrderStatus",
+    "PaymentMethod",
     "PaymentMode",
     "Refund",
     "RefundStatus",
@@ -94,9 +92,11 @@ __all__ = [
     "Workspace",
     "WorkspaceBalance",
     "all_balances",
+    "awaiting_confirmation",
     "balance",
     "cancel_unpaid",
     "checkout_url",
+    "confirm_receipt",
     "connect_onboarding_url",
     "create_order",
     "due_unpaid_orders",
@@ -119,6 +119,7 @@ __all__ = [
     "process_event",
     "receive_webhook",
     "record_payout",
+    "recorded_by",
     "refundable_now",
     "request_buyer_refund",
     "request_refund",

@@ -29,6 +29,7 @@ from londonhub.platform.core.urls import public_origin
 from . import gateway, services
 from .forms import MarkPaidForm, PayoutForm, RefundForm
 from .models import StripeEvent, StripeEventStatus
+from .operations.invoices import london_today
 from .operations.webhooks import process_stripe_event
 
 bp = Blueprint("billing", __name__, template_folder="templates")
@@ -180,6 +181,10 @@ def _csv_safe(text: str) -> str:
 
 
 def _order_page(order, refund_form=None, paid_form=None, status=200):  # noqa: ANN001, ANN202
+    if paid_form is None:
+        paid_form = MarkPaidForm(prefix="paid")
+        paid_form.received_on.data = london_today()
+    recorded, confirmed = services.recorded_by(order)
     return render_template(
         "billing/admin_order.html",
         order=order,
@@ -187,7 +192,9 @@ def _order_page(order, refund_form=None, paid_form=None, status=200):  # noqa: A
         history=services.order_history(order),
         refundable=services.refundable_now(order),
         refund_form=refund_form or RefundForm(prefix="refund"),
-        paid_form=paid_form or MarkPaidForm(prefix="paid"),
+        paid_form=paid_form,
+        recorded_by=recorded,
+        confirmed_by=confirmed,
     ), status
 
 
@@ -204,13 +211,28 @@ def mark_paid(order_id: int):  # noqa: ANN201
     if not form.validate_on_submit():
         return _order_page(order, paid_form=form, status=400)
     try:
-        services.mark_paid(current_user, g.tenant, order_id, form.reference.data or "")
+        services.mark_paid(
+            current_user,
+            g.tenant,
+            order_id,
+            form.reference.data or "",
+            method=form.method.data,
+            received_on=form.received_on.data,
+        )
     except services.BillingError as exc:
         db.session.rollback()
+        if exc.field in ("reference", "method", "received_on"):
+            getattr(form, exc.field).errors = [str(exc)]
+            order = services.get_seller_order(g.tenant, order_id)
+            return _order_page(order, paid_form=form, status=400)
         flash(str(exc), "error")
         return redirect(url_for(".order", order_id=order_id))
     db.session.commit()
-    flash(f"Order {order_id} is marked paid.", "success")
+    flash(
+        f"Order {order_id} is marked paid. The hub pays its money out once it confirms the "
+        "payment arrived.",
+        "success",
+    )
     return redirect(url_for(".order", order_id=order_id))
 
 
@@ -284,6 +306,7 @@ def hub_index():  # noqa: ANN201
     return render_template(
         "billing/hub_index.html",
         rows=services.all_balances(),
+        to_confirm=services.awaiting_confirmation(),
         failed=services.list_events(StripeEventStatus.FAILED),
         recent=services.list_events(limit=20),
         payout_form=PayoutForm(prefix="payout"),
@@ -320,4 +343,25 @@ def payout(slug: str):  # noqa: ANN201
             flash(f"Payout to {workspace.name} recorded.", "success")
     else:
         flash(next(iter(form.errors.values()))[0], "error")
+    return redirect(url_for(".hub_index"))
+
+
+@hub_bp.post("/invoices/<slug>/<int:order_id>/confirm")
+def confirm_receipt(slug: str, order_id: int):  # noqa: ANN201
+    """A hub admin confirms an invoice payment arrived: its money may now be paid out."""
+    workspace = get_workspace_by_slug(slug)
+    if workspace is None:
+        abort(404)
+    try:
+        total = services.confirm_receipt(current_user, workspace, order_id).total_pence
+    except services.BillingError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(
+            f"Payment of {format_pence(total)} for {workspace.name} order {order_id} "
+            "confirmed: its money can be paid out.",
+            "success",
+        )
     return redirect(url_for(".hub_index"))

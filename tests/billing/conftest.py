@@ -142,6 +142,17 @@ def make_order(app, feature) -> Callable[..., Order]:  # noqa: ANN001
     return factory
 
 
+def paid_form(reference: str = "BACS 123", method: str = "bank_transfer") -> dict[str, str]:
+    """The admin's "mark as paid" form, filled in: how, the reference, and today's date."""
+    from londonhub.billing.operations.invoices import london_today
+
+    return {
+        "paid-reference": reference,
+        "paid-method": method,
+        "paid-received_on": london_today().isoformat(),
+    }
+
+
 def snapshot(order: Order) -> Order:
     """A detached copy of the order as stored: its attributes stay readable after commits
     (refreshing an expired row outside its workspace would be refused, as it should be)."""

@@ -16,7 +16,7 @@ from londonhub.platform.core.audit import AuditEvent
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import User
 
-from .conftest import entries, history, kinds, reload
+from .conftest import entries, history, kinds, paid_form, reload
 
 
 def test_order_has_lines_in_pence_a_fee_and_a_history(people, make_order, app):
@@ -99,7 +99,7 @@ def test_seller_admin_marks_an_invoice_order_paid(
     assert page.status_code == 200
     assert b"Mark as paid" in page.data
     response = client.post(
-        f"/b/hackney/admin/billing/orders/{order.id}/mark-paid", data={"paid-reference": "BACS 123"}
+        f"/b/hackney/admin/billing/orders/{order.id}/mark-paid", data=paid_form("BACS 123")
     )
     assert response.status_code == 302
     order = reload(order)
@@ -132,7 +132,9 @@ def test_marking_an_order_paid_twice_says_so_and_changes_nothing(people, make_or
     before = (history(order), kinds(entries(people.hackney.id)))
     auth.login("admin@hackney.example.org")
     response = client.post(
-        f"/b/hackney/admin/billing/orders/{order.id}/mark-paid", follow_redirects=True
+        f"/b/hackney/admin/billing/orders/{order.id}/mark-paid",
+        data=paid_form(),
+        follow_redirects=True,
     )
     assert response.status_code == 200
     assert f"Order {order.id} is paid: it cannot be marked paid".encode() in response.data
@@ -146,9 +148,11 @@ def test_a_stale_copy_of_the_order_cannot_mark_it_paid_twice(
     stale = services.get_seller_order(people.hackney, order.id)  # in the session: awaiting
     assert stale.status == OrderStatus.AWAITING_PAYMENT
     auth.login("admin@hackney.example.org")
-    client.post(f"/b/hackney/admin/billing/orders/{order.id}/mark-paid")  # another request
+    client.post(  # another request
+        f"/b/hackney/admin/billing/orders/{order.id}/mark-paid", data=paid_form()
+    )
     with pytest.raises(BillingError, match="cannot be marked paid"):
-        services.mark_paid(people.admin, people.hackney, order.id)
+        services.mark_paid(people.admin, people.hackney, order.id, "BACS 1")
     db.session.rollback()
     assert feature.paid == [order.id]
     assert len(history(order)) == 2
@@ -161,7 +165,7 @@ def test_staff_cannot_mark_paid(people, make_order, client, auth):
     assert response.status_code == 403
     assert reload(order).status == OrderStatus.AWAITING_PAYMENT
     with pytest.raises(NotAllowed):
-        services.mark_paid(people.staff, people.hackney, order.id)
+        services.mark_paid(people.staff, people.hackney, order.id, "BACS 1")
 
 
 def test_another_workspaces_order_is_not_found(
@@ -181,7 +185,7 @@ def test_another_workspaces_order_is_not_found(
 
 def test_invoice_refund_is_booked_and_the_feature_told(people, make_order, client, auth, feature):
     order = make_order(people.hackney, people.buyer)
-    services.mark_paid(people.admin, people.hackney, order.id)
+    services.mark_paid(people.admin, people.hackney, order.id, "BACS 1")
     db.session.commit()
     auth.login("admin@hackney.example.org")
     response = client.post(
@@ -206,7 +210,7 @@ def test_invoice_refund_is_booked_and_the_feature_told(people, make_order, clien
 def test_refund_respects_the_cancellation_policy(people, make_order, client, auth, feature):
     feature.refund_cap = 0
     order = make_order(people.hackney, people.buyer)
-    services.mark_paid(people.admin, people.hackney, order.id)
+    services.mark_paid(people.admin, people.hackney, order.id, "BACS 1")
     db.session.commit()
     auth.login("admin@hackney.example.org")
     page = client.get(f"/b/hackney/admin/billing/orders/{order.id}")
@@ -222,7 +226,7 @@ def test_refund_respects_the_cancellation_policy(people, make_order, client, aut
 def test_fee_returned_with_refunds_adds_up_to_the_fee(people, make_order, feature):
     order = make_order(people.hackney, people.buyer, lines=[Line("Desk", 999)])
     assert order.platform_fee_pence == 49
-    services.mark_paid(people.admin, people.hackney, order.id)
+    services.mark_paid(people.admin, people.hackney, order.id, "BACS 1")
     for amount in (500, 499):
         refund_id = services.request_refund(people.admin, people.hackney, order.id, amount).id
         db.session.commit()
@@ -278,10 +282,10 @@ def test_ledger_csv_has_only_the_workspaces_rows_and_is_formula_safe(
     evil = make_order(people.hackney, people.buyer, description='=HYPERLINK("http://x")')
     other = make_order(camden, people.buyer, description="Camden secret")
     tabbed = make_order(people.hackney, people.buyer, description="\t=1+1")
-    services.mark_paid(people.admin, people.hackney, evil.id)
-    services.mark_paid(people.admin, people.hackney, tabbed.id)
+    services.mark_paid(people.admin, people.hackney, evil.id, "BACS 1")
+    services.mark_paid(people.admin, people.hackney, tabbed.id, "BACS 1")
     camden_admin = db.session.scalar(select(User).where(User.email == "admin@camden.example.org"))
-    services.mark_paid(camden_admin, camden, other.id)
+    services.mark_paid(camden_admin, camden, other.id, "BACS 1")
     db.session.commit()
     auth.login("admin@hackney.example.org")
     response = client.get("/b/hackney/admin/billing/ledger.csv")
@@ -303,7 +307,7 @@ def test_ledger_csv_has_only_the_workspaces_rows_and_is_formula_safe(
 
 def test_workspace_income_page_and_staff_refused(people, make_order, client, auth):
     order = make_order(people.hackney, people.buyer)
-    services.mark_paid(people.admin, people.hackney, order.id)
+    services.mark_paid(people.admin, people.hackney, order.id, "BACS 1")
     db.session.commit()
     auth.login("admin@hackney.example.org")
     page = client.get("/b/hackney/admin/billing/").get_data(as_text=True)
@@ -315,7 +319,7 @@ def test_workspace_income_page_and_staff_refused(people, make_order, client, aut
 
 def test_hub_admin_records_a_payout_within_the_held_balance(people, make_order, client, auth):
     order = make_order(people.hackney, people.buyer)
-    services.mark_paid(people.admin, people.hackney, order.id)
+    services.mark_paid(people.admin, people.hackney, order.id, "BACS 1")
     db.session.commit()
     assert services.balance(people.hackney).held == 2375
     auth.login("hub@example.org")
@@ -323,9 +327,16 @@ def test_hub_admin_records_a_payout_within_the_held_balance(people, make_order, 
     assert page.status_code == 200
     assert "£23.75" in page.get_data(as_text=True)
     too_much = client.post(
+        "/hub/billing/payouts/hackney", data={"payout-amount": "1"}, follow_redirects=True
+    )
+    assert "is owed £23.75, of which £23.75 is from invoice payments" in too_much.get_data(
+        as_text=True
+    )
+    assert client.post(f"/hub/billing/invoices/hackney/{order.id}/confirm").status_code == 302
+    too_much = client.post(
         "/hub/billing/payouts/hackney", data={"payout-amount": "23.76"}, follow_redirects=True
     )
-    assert "is owed £23.75: pay out no more" in too_much.get_data(as_text=True)
+    assert "is owed £23.75: pay out at most £23.75" in too_much.get_data(as_text=True)
     assert services.balance(people.hackney).held == 2375
     client.post(
         "/hub/billing/payouts/hackney",

@@ -1,5 +1,4 @@
-"""Taking money: making an order, Stripe Checkout, marking an invoice paid, Connect
-onboarding."""
+"""Taking money: making an order, Stripe Checkout, Connect onboarding."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from londonhub.platform.core.audit import record
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role, User, has_role
 from londonhub.platform.core.jobs import enqueue_at
-from londonhub.platform.core.money import format_pence
 from londonhub.platform.core.tenancy import (
     Workspace,
     tenant_context,
@@ -31,7 +29,7 @@ from ..models import (
 )
 from .errors import BillingError, NotAllowed, OrderNotFound
 from .ledger import _destination, _settle
-from .orders import Line, _require_seller_admin, get_seller_order, order_lines, platform_fee
+from .orders import Line, order_lines, platform_fee
 from .webhooks import expire_order
 
 log = logging.getLogger(__name__)
@@ -192,36 +190,6 @@ def checkout_url(order: Order, buyer: User) -> str:
         order.stripe_destination = destination
         db.session.flush()
     return session["url"]
-
-
-def mark_paid(actor: User, seller: Workspace, order_id: int, reference: str = "") -> Order:
-    """Invoice mode: the seller confirms the money arrived."""
-    _require_seller_admin(actor, seller)
-    order = get_seller_order(seller, order_id, lock=True)
-    if order.status != OrderStatus.AWAITING_PAYMENT:
-        raise BillingError(
-            f"Order {order.id} is {order.status.label.lower()}: it cannot be marked paid"
-        )
-    with tenant_context(seller.id):
-        _settle(
-            order,
-            seller,
-            charge_id=f"invoice:{order.id}",
-            note=f"Marked paid by {actor.email}" + (f" ({reference})" if reference else ""),
-            actor=actor,
-        )
-    record(
-        "billing.mark_paid",
-        f"Marked order {order.id} paid ({format_pence(order.total_pence)})",
-        workspace=seller,
-        actor=actor,
-        order_id=order.id,
-        reference=reference,
-    )
-    return order
-
-
-# --- Connect -----------------------------------------------------------------------------------
 
 
 def connect_onboarding_url(

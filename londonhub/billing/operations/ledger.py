@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context, url_for
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 
 from londonhub.platform.core.audit import record
 from londonhub.platform.core.extensions import db
@@ -227,6 +227,46 @@ class Balance:
     disputes: int
     payouts: int
     held: int  # what the hub owes this workspace now
+    #: Of `held`, money from invoice orders the hub has not yet confirmed it received.
+    unconfirmed: int = 0
+
+    @property
+    def payable(self) -> int:
+        """What the hub may pay out now: held money it has seen arrive."""
+        return max(0, self.held - max(0, self.unconfirmed))
+
+
+def _held() -> ColumnElement[int]:
+    return func.coalesce(
+        func.sum(case((LedgerEntry.held_by_hub.is_(True), LedgerEntry.amount_pence), else_=0)), 0
+    )
+
+
+def _unconfirmed() -> ColumnElement[int]:
+    """Held pence from invoice orders whose payment the hub has not confirmed (the query
+    outer-joins each entry's order)."""
+    return func.coalesce(
+        func.sum(
+            case(
+                (
+                    and_(
+                        LedgerEntry.held_by_hub.is_(True),
+                        Order.payment_mode == PaymentMode.INVOICE,
+                        Order.receipt_confirmed_at.is_(None),
+                    ),
+                    LedgerEntry.amount_pence,
+                ),
+                else_=0,
+            )
+        ),
+        0,
+    )
+
+
+def _with_orders(query: Select) -> Select:
+    return query.select_from(LedgerEntry).outerjoin(
+        Order, and_(Order.tenant_id == LedgerEntry.tenant_id, Order.id == LedgerEntry.order_id)
+    )
 
 
 def balance(workspace: Workspace) -> Balance:
@@ -237,12 +277,11 @@ def balance(workspace: Workspace) -> Balance:
         )
         for kind in LedgerKind
     }
-    held = func.coalesce(
-        func.sum(case((LedgerEntry.held_by_hub.is_(True), LedgerEntry.amount_pence), else_=0)), 0
-    )
     with tenant_context(workspace.id):
-        row = db.session.execute(select(*sums.values(), held)).one()
-    values = dict(zip(list(sums), row[:-1], strict=True))
+        row = db.session.execute(
+            _with_orders(select(*sums.values(), _held(), _unconfirmed()))
+        ).one()
+    values = dict(zip(list(sums), row[:-2], strict=True))
     return Balance(
         sales=values[LedgerKind.CHARGE],
         fees=values[LedgerKind.PLATFORM_FEE] + values[LedgerKind.FEE_REFUND],
@@ -250,7 +289,8 @@ def balance(workspace: Workspace) -> Balance:
         transfers=values[LedgerKind.TRANSFER],
         disputes=values[LedgerKind.DISPUTE],
         payouts=values[LedgerKind.PAYOUT],
-        held=row[-1],
+        held=row[-2],
+        unconfirmed=row[-1],
     )
 
 
@@ -270,12 +310,20 @@ def record_payout(actor: User, workspace: Workspace, amount_pence: int, referenc
         raise BillingError("The hub does not pay itself out: choose a borough workspace", "amount")
     # One payout at a time per workspace, so two cannot both pass the balance check.
     db.session.execute(select(Workspace.id).where(Workspace.id == workspace.id).with_for_update())
-    held = balance(workspace).held
+    owed = balance(workspace)
     if amount_pence <= 0:
         raise BillingError("Enter an amount of at least 1p", "amount")
-    if amount_pence > held:
+    if amount_pence > owed.payable:
+        waiting = (
+            f", of which {format_pence(owed.unconfirmed)} is from invoice payments the hub "
+            "has not yet confirmed arrived"
+            if owed.unconfirmed > 0
+            else ""
+        )
         raise BillingError(
-            f"{workspace.name} is owed {format_pence(held)}: pay out no more", "amount"
+            f"{workspace.name} is owed {format_pence(owed.held)}{waiting}: pay out at most "
+            f"{format_pence(owed.payable)}",
+            "amount",
         )
     _book(
         workspace.id,
@@ -301,34 +349,29 @@ class WorkspaceBalance:
     sales: int
     held: int
     entries: int
+    unconfirmed: int = 0
+
+    @property
+    def payable(self) -> int:
+        return max(0, self.held - max(0, self.unconfirmed))
 
 
 def all_balances() -> list[WorkspaceBalance]:
     """Every workspace's sales and held balance, in one grouped query (hub admins)."""
+    sales = func.coalesce(
+        func.sum(case((LedgerEntry.kind == LedgerKind.CHARGE, LedgerEntry.amount_pence), else_=0)),
+        0,
+    )
     with hub_scope("London-wide balances"):
         rows = db.session.execute(
-            select(
-                LedgerEntry.tenant_id,
-                func.coalesce(
-                    func.sum(
-                        case(
-                            (LedgerEntry.kind == LedgerKind.CHARGE, LedgerEntry.amount_pence),
-                            else_=0,
-                        )
-                    ),
-                    0,
-                ),
-                func.coalesce(
-                    func.sum(
-                        case((LedgerEntry.held_by_hub.is_(True), LedgerEntry.amount_pence), else_=0)
-                    ),
-                    0,
-                ),
-                func.count(),
-            ).group_by(LedgerEntry.tenant_id)
+            _with_orders(
+                select(
+                    LedgerEntry.tenant_id, sales, _held(), func.count(), _unconfirmed()
+                ).group_by(LedgerEntry.tenant_id)
+            )
         ).all()
-    sums = {tenant_id: (sales, held, count) for tenant_id, sales, held, count in rows}
+    sums = {row[0]: tuple(row[1:]) for row in rows}
     workspaces = db.session.scalars(
         select(Workspace).order_by(Workspace.is_hub.desc(), Workspace.borough)
     ).all()
-    return [WorkspaceBalance(ws, *sums.get(ws.id, (0, 0, 0))) for ws in workspaces]
+    return [WorkspaceBalance(ws, *sums.get(ws.id, (0, 0, 0, 0))) for ws in workspaces]

@@ -200,7 +200,7 @@ def test_buyer_cancels_within_policy_and_is_refunded(
 ) -> None:
     room = make_room(cancellation_days=7)
     order_id, (booking_id,) = book(buyer, hackney, room.id, request_for(future_day(14)))
-    billing.mark_paid(admin, hackney, order_id)
+    billing.mark_paid(admin, hackney, order_id, "BACS 1")
     db.session.commit()
     auth.login(BUYER)
     page = client.get("/account/bookings")
@@ -219,7 +219,7 @@ def test_buyer_cancels_within_policy_and_is_refunded(
 def test_buyer_cancels_outside_policy_without_refund(make_room, hackney, buyer, admin) -> None:
     room = make_room(cancellation_days=7)
     order_id, (booking_id,) = book(buyer, hackney, room.id, request_for(future_day(3)))
-    billing.mark_paid(admin, hackney, order_id)
+    billing.mark_paid(admin, hackney, order_id, "BACS 1")
     db.session.commit()
     assert billing.refundable_now(order_of(hackney, order_id)) == 0
     cancellation = services.cancel_by_buyer(buyer, booking_id)
