@@ -112,8 +112,11 @@ def test_twenty_concurrent_admin_refunds_make_exactly_one_refund(
 def test_concurrent_admin_refunds_make_exactly_one_refund_on_any_database(
     app, people, make_order, signed_in
 ) -> None:  # noqa: ANN001
-    # SQLite serialises writers; fewer attempts keep each under its busy timeout.
-    _admin_refunds_race(app, people, make_order, signed_in, 8)
+    # SQLite serialises writers: each attempt waits for the others' write transactions, and
+    # gives up ("database is locked", a 500, nothing written) after the 5 s busy timeout. On a
+    # loaded test machine eight attempts (sixteen write transactions) can exceed that; four
+    # keep the test about the cap, not about the machine's speed.
+    _admin_refunds_race(app, people, make_order, signed_in, 4)
 
 
 @pytest.mark.postgres
