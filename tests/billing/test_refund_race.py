@@ -176,3 +176,28 @@ def test_concurrent_refunds_by_card_leave_no_failed_refund_rows(
     assert [o["amount"] for o in fake_stripe.all_objects() if o.get("object") == "refund"] == [
         15000
     ]
+
+
+@pytest.mark.stripe
+def test_a_refund_whose_request_never_heard_back_is_matched_by_the_webhook(
+    people, checkout, fake_stripe, stripe_driver
+) -> None:  # noqa: ANN001
+    """Stripe made the refund but the request that asked for it died before recording the
+    answer: Stripe's charge.refunded marks our row succeeded, so the money is not counted as
+    both refunded and still on its way (which would block the rest of the order)."""
+    order, _ = checkout()  # £25
+    row_id = services.request_refund(people.admin, people.hackney, order.id, 1000).id
+    db.session.commit()
+    charge = reload(order).stripe_charge_id
+    fake_stripe.client().v1.refunds.create(
+        {"charge": charge, "amount": 1000, "metadata": {"refund_id": str(row_id)}}
+    )
+    stripe_driver.deliver()
+    db.session.rollback()
+    with tenant_context(order.tenant_id):
+        row = db.session.scalar(select(Refund).where(Refund.id == row_id))
+        assert row.status == RefundStatus.SUCCEEDED and row.stripe_refund_id.startswith("re_")
+    fresh = reload(order)
+    assert fresh.refunded_pence == 1000
+    with tenant_context(order.tenant_id):
+        assert services.refundable_now(fresh) == 1500

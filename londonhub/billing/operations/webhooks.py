@@ -27,6 +27,8 @@ from ..models import (
     Order,
     OrderEvent,
     OrderStatus,
+    Refund,
+    RefundStatus,
     StripeEvent,
     StripeEventStatus,
 )
@@ -236,6 +238,7 @@ def _on_charge_refunded(charge: dict, event: StripeEvent) -> str:
             return f"order is {order.status.value}"
         for refund in refunds:
             if refund.get("status") in (None, "succeeded", "pending"):
+                _match_refund_row(order, refund)
                 booked += _record_refund(
                     order,
                     refund["id"],
@@ -244,6 +247,23 @@ def _on_charge_refunded(charge: dict, event: StripeEvent) -> str:
                     stripe_event_id=event.id,
                 )
     return f"{booked} refund(s) booked"
+
+
+def _match_refund_row(order: Order, refund: dict) -> None:
+    """Our refund row that asked for this Stripe refund (its id is in the refund's metadata)
+    learns that it went through, even if the request that asked never heard back: a row left
+    "requested" would keep counting as money on its way and block the rest of the order."""
+    row_id = str((refund.get("metadata") or {}).get("refund_id") or "")
+    if not row_id.isdigit():
+        return
+    with tenant_context(order.tenant_id):
+        row = db.session.scalar(
+            select(Refund).where(Refund.id == int(row_id), Refund.order_id == order.id)
+        )
+        if row is not None and row.status == RefundStatus.REQUESTED:
+            row.status = RefundStatus.SUCCEEDED
+            row.stripe_refund_id = refund["id"]
+            db.session.flush()
 
 
 def _on_dispute(dispute: dict, event: StripeEvent) -> str:
