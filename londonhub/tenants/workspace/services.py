@@ -21,6 +21,7 @@ from londonhub.platform.core.identity import (
     get_user_by_email,
     has_role,
     make_token,
+    membership_for,
     normalise_email,
     read_token,
 )
@@ -206,6 +207,7 @@ def remove_member(actor: User, workspace: Workspace, membership_id: int) -> None
     if membership.role == Role.OWNER and _owner_count(workspace) <= 1:
         raise AdminError("The last owner cannot be removed: make someone else owner first")
     email = membership.user.email
+    withdrawn = _withdraw_invitations_by(workspace, membership.user_id)
     db.session.delete(membership)
     record(
         "member.remove",
@@ -213,8 +215,23 @@ def remove_member(actor: User, workspace: Workspace, membership_id: int) -> None
         workspace=workspace,
         actor=actor,
         member=email,
+        invitations_withdrawn=withdrawn,
     )
     db.session.flush()
+
+
+def _withdraw_invitations_by(workspace: Workspace, user_id: int) -> int:
+    """A person who leaves takes their pending invitations with them."""
+    with tenant_context(workspace.id):
+        pending = db.session.scalars(
+            select(Invitation).where(
+                Invitation.invited_by_id == user_id, Invitation.status == InvitationStatus.PENDING
+            )
+        ).all()
+        for invitation in pending:
+            invitation.status = InvitationStatus.REVOKED
+        db.session.flush()
+    return len(pending)
 
 
 # --- invitations -----------------------------------------------------------------------------
@@ -334,7 +351,28 @@ def read_invitation(token: str, user: User) -> tuple[Workspace, Invitation]:
         )
     if as_utc(invitation.expires_at) < utcnow():
         raise InvitationProblem("This invitation has expired")
+    granted_role(workspace, invitation)
     return workspace, invitation
+
+
+def granted_role(workspace: Workspace, invitation: Invitation) -> Role:
+    """What accepting `invitation` grants now: never more than its inviter still holds in the
+    workspace, and nothing once the inviter has left or may no longer invite (a demoted or
+    removed admin's invitations must not outlive their authority)."""
+    inviter = db.session.get(User, invitation.invited_by_id) if invitation.invited_by_id else None
+    if inviter is None or inviter.is_disabled:
+        raise InvitationProblem("The person who invited you no longer has an account here")
+    held = _inviting_authority(inviter, workspace, invitation)
+    if held is None or held.rank < Role.ADMIN.rank:
+        raise InvitationProblem(
+            f"The person who invited you can no longer invite people to {workspace.name}"
+        )
+    return min(invitation.role, held, key=lambda r: r.rank)
+
+
+def _inviting_authority(inviter: User, workspace: Workspace, invitation: Invitation) -> Role | None:
+    membership = membership_for(inviter, workspace)
+    return membership.role if membership else None
 
 
 def accept_invitation(user: User, token: str) -> Workspace:
@@ -347,18 +385,18 @@ def accept_invitation(user: User, token: str) -> Workspace:
                 Membership.workspace_id == workspace.id, Membership.user_id == user.id
             )
         )
+        role = granted_role(workspace, invitation)
         if membership is None:
-            db.session.add(
-                Membership(workspace_id=workspace.id, user_id=user.id, role=invitation.role)
-            )
-        elif invitation.role.rank > membership.role.rank:
-            membership.role = invitation.role
+            db.session.add(Membership(workspace_id=workspace.id, user_id=user.id, role=role))
+        elif role.rank > membership.role.rank:
+            membership.role = role
         db.session.flush()
     record(
         "member.join",
-        f"{user.email} joined as {invitation.role.value}",
+        f"{user.email} joined as {role.value}",
         workspace=workspace,
         actor=user,
+        invited_as=invitation.role.value,
     )
     db.session.flush()
     return workspace
