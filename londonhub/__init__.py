@@ -37,15 +37,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_integrations(app)
 
-    from .platform.hub.views import bp as hub_bp
-    from .tenants.workspace.views import admin_bp, invites_bp, public_bp
+    from .platform import hub
+    from .tenants import workspace
 
-    app.register_blueprint(public_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(invites_bp)
-    app.register_blueprint(hub_bp)
+    workspace.init_app(app)
+    hub.init_app(app)
+    from .platform.core.navigation import register_navigation
+    from .tenants.rooms import navigation as rooms_navigation
     from .tenants.rooms import views as rooms_views
 
     for rooms_bp in (rooms_views.bp, rooms_views.public_bp, rooms_views.admin_bp):
         app.register_blueprint(rooms_bp)
+    register_navigation(app, rooms_navigation.navigation)
     return app

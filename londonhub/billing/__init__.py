@@ -23,6 +23,11 @@ def init_billing(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(hub_bp)
+    from londonhub.platform.core.navigation import register_navigation
+
+    from .navigation import navigation
+
+    register_navigation(app, navigation)
     # Partner organisations' pages list their members' orders without importing billing.
     app.extensions["londonhub.orders_of_buyers"] = services.list_orders_of_buyers
     # Checkout and Connect onboarding are reached by a form POST and a redirect; browsers

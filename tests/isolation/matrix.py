@@ -321,6 +321,8 @@ PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     # Partner organisations are hub-level: only hub admins and their own members reach them.
     "partner_id": lambda w: _partner(w)["id"],
     "identity_id": lambda w: _partner(w)["identity_id"],
+    # The hub's status changes (hub admins only).
+    "action": lambda w: "archive",
 }
 
 #: endpoint -> all its parameters, where a name alone is ambiguous.

@@ -11,7 +11,19 @@ from .extensions import csrf, db, login_manager, migrate
 
 
 def init_core(app: Flask) -> None:
-    from . import cli, health, jobs, params, ratelimit, rls, security, tenancy, views
+    from . import (  # noqa: F401 - support: its table
+        cli,
+        health,
+        jobs,
+        navigation,
+        params,
+        ratelimit,
+        rls,
+        security,
+        support,
+        tenancy,
+        views,
+    )
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite's own pool settings; pre-ping is for network databases.
@@ -39,6 +51,7 @@ def init_core(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(health.bp)
     cli.init_app(app)
+    navigation.init_app(app)
     rls.init_app(app)
 
 

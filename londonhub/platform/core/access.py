@@ -18,6 +18,7 @@ from .extensions import login_manager
 from .identity import Role, role_in
 
 F = TypeVar("F", bound=Callable)
+SUPPORT_HINT = " As a hub admin, you can enter it for support from its page in the hub admin."
 
 
 def public(view: F) -> F:
@@ -40,7 +41,8 @@ def require_workspace_role(bp: Blueprint, minimum: Role, refusal: str) -> None:
             return login_manager.unauthorized()
         g.role = role_in(current_user, g.tenant)
         if g.role is None or g.role.rank < minimum.rank:
-            abort(403, description=refusal)
+            hint = SUPPORT_HINT if current_user.is_hub_admin else ""
+            abort(403, description=refusal + hint)
         return None
 
 

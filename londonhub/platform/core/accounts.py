@@ -73,13 +73,15 @@ def create_user(
     return user
 
 
-def register(email: str, name: str, password: str) -> User | None:
+def register(email: str, name: str, password: str, next_url: str | None = None) -> User | None:
     """Create the account and send its confirmation link. For an address that already has an
-    account, tell its owner instead and answer exactly as for a new one (no enumeration)."""
+    account, tell its owner instead and answer exactly as for a new one (no enumeration).
+    `next_url` (a same-site path, checked by the caller) rides in the signed verification
+    link, so an invitation survives sign-up."""
     existing = get_user_by_email(email)
     if existing is None:
         user = create_user(email, name, password)
-        send_verification(user)
+        send_verification(user, next_url)
         return user
     # Hash as a new account would: timing reveals no accounts either.
     generate_password_hash(password, method=PASSWORD_HASH_METHOD)
@@ -102,8 +104,11 @@ def _send_already_registered(user: User) -> None:
     )
 
 
-def send_verification(user: User) -> None:
-    token = make_token(VERIFY, {"uid": user.id, "email": user.email})
+def send_verification(user: User, next_url: str | None = None) -> None:
+    payload: dict[str, Any] = {"uid": user.id, "email": user.email}
+    if next_url:
+        payload["next"] = next_url
+    token = make_token(VERIFY, payload)
     link = public_url("auth.verify_email", token=token)
     send_email(
         user.email,
@@ -123,6 +128,14 @@ def verify_email(token: str) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     return user
+
+
+def next_after_verification(token: str) -> str | None:
+    """The page the person was heading for when they signed up (unchecked: the caller checks
+    it is a same-site path before redirecting)."""
+    data = read_token(VERIFY, token, current_app.config["TOKEN_MAX_AGE_SECONDS"])
+    target = data.get("next")
+    return target if isinstance(target, str) else None
 
 
 def _password_fingerprint(user: User) -> str:

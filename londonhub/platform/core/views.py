@@ -27,6 +27,7 @@ from .forms import (
     ResetPasswordForm,
 )
 from .identity import TokenExpired, TokenInvalid, get_user_by_email, normalise_email
+from .navigation import landing_url
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -52,7 +53,7 @@ def _sign_in(user) -> None:  # noqa: ANN001
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():  # noqa: ANN201
-    form = LoginForm()
+    form = LoginForm(email=request.args.get("email", "")[:254] or None)
     status = 200
     headers = {}
     if form.validate_on_submit():
@@ -70,10 +71,16 @@ def login():  # noqa: ANN201
             next_url = _safe_next(request.args.get("next"))
             _sign_in(user)
             flash(f"You are signed in as {user.email}.", "success")
-            return redirect(next_url or url_for("auth.account"))
+            return redirect(next_url or landing_url(user) or url_for("auth.account"))
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status, headers
+    return render_template("auth/login.html", form=form, **_onward()), status, headers
+
+
+def _onward() -> dict:
+    """Where the person was heading and the address they were invited at, carried between
+    sign-in and sign-up (the destination only as a same-site path)."""
+    return {"next_url": _safe_next(request.args.get("next")), "email": request.args.get("email")}
 
 
 def _throttled(form, exc: ratelimit.Throttled, template: str):  # noqa: ANN001, ANN202
@@ -97,11 +104,16 @@ def logout():  # noqa: ANN201
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():  # noqa: ANN201
-    form = RegisterForm()
+    form = RegisterForm(email=request.args.get("email", "")[:254] or None)
     if form.validate_on_submit():
         try:
             ratelimit.spend_mail_request(normalise_email(form.email.data), request.remote_addr)
-            accounts.register(form.email.data, form.name.data, form.password.data)
+            accounts.register(
+                form.email.data,
+                form.name.data,
+                form.password.data,
+                next_url=_safe_next(request.args.get("next")),
+            )
         except ratelimit.Throttled as exc:
             return _throttled(form, exc, "auth/register.html")
         except accounts.AccountError as exc:
@@ -110,7 +122,7 @@ def register():  # noqa: ANN201
             db.session.commit()
             return render_template("auth/check_email.html", email=normalise_email(form.email.data))
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/register.html", form=form), status
+    return render_template("auth/register.html", form=form, **_onward()), status
 
 
 @bp.get("/verify-email/<token>")
@@ -122,8 +134,11 @@ def verify_email(token: str):  # noqa: ANN201
     except TokenInvalid:
         return _token_problem("This confirmation link is not valid", "auth.resend_verification")
     db.session.commit()
+    next_url = _safe_next(accounts.next_after_verification(token))
+    if current_user.is_authenticated and current_user.id == user.id and next_url:
+        return redirect(next_url)
     flash(f"Thank you: {user.email} is confirmed. You can now sign in.", "success")
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.login", next=next_url, email=user.email if next_url else None))
 
 
 def _token_problem(title: str, retry_endpoint: str):  # noqa: ANN202

@@ -32,6 +32,10 @@ class Invitation(TenantScoped, db.Model):
     invited_by_id: Mapped[int | None] = mapped_column(
         ID_TYPE, ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    #: Whose authority the invitation rests on, checked again when it is accepted: a member's
+    #: (`member`: never more than the inviter still holds), a hub admin's (`hub`: void once
+    #: they are no longer one) or the operator's (`operator`: `flask tenants create --owner`).
+    authority: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

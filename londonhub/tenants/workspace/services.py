@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -251,9 +252,33 @@ def list_pending_invitations(workspace: Workspace) -> list[Invitation]:
 
 def invite(actor: User, workspace: Workspace, email: str, role: Role) -> Invitation:
     _may_manage(actor, workspace, role)
+    # A hub admin inviting through support access acts on the hub's authority.
+    authority = "member" if membership_for(actor, workspace) else "hub"
+    return _send_invitation(workspace, email, role, actor, authority)
+
+
+def invite_owner(actor: User | None, workspace: Workspace, email: str) -> Invitation:
+    """The hub (a hub admin, or the operator's CLI when `actor` is None) invites an owner: a
+    new workspace's first, or a replacement for owners who left."""
+    if actor is not None and not actor.is_hub_admin:
+        raise NotAllowed("Only hub admins can invite a workspace's owner")
+    if workspace.status != WorkspaceStatus.ACTIVE:
+        raise AdminError(f"{workspace.name} is {workspace.status.value}: reactivate it first")
+    try:
+        email = validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise AdminError(f"{email} is not an email address: {exc}", "email") from exc
+    return _send_invitation(
+        workspace, email, Role.OWNER, actor, "hub" if actor is not None else "operator"
+    )
+
+
+def _send_invitation(
+    workspace: Workspace, email: str, role: Role, inviter: User | None, authority: str
+) -> Invitation:
     email = normalise_email(email)
     existing_user = get_user_by_email(email)
-    if existing_user is not None and has_role(existing_user, workspace, Role.STAFF):
+    if existing_user is not None and membership_for(existing_user, workspace) is not None:
         raise AdminError(f"{email} is already a member of {workspace.name}", "email")
     with tenant_context(workspace.id):
         pending = db.session.scalars(
@@ -269,30 +294,70 @@ def invite(actor: User, workspace: Workspace, email: str, role: Role) -> Invitat
         invitation = Invitation(
             email=email,
             role=role,
-            invited_by_id=actor.id,
+            invited_by_id=inviter.id if inviter else None,
+            authority=authority,
             expires_at=utcnow() + timedelta(seconds=max_age),
         )
         db.session.add(invitation)
         db.session.flush()
-        token = make_token(INVITE, {"tid": workspace.id, "iid": invitation.id})
-        link = url_for("workspace_invites.accept", token=token, _external=True)
+        hub_name = current_app.config["HUB_NAME"]
+        who = inviter.name if inviter else hub_name
         send_email(
             email,
             f"You are invited to join {workspace.name}",
-            f"{actor.name} has invited you to join {workspace.name} on "
-            f"{current_app.config['HUB_NAME']} as {role.value}.\n\nTo accept, open:\n\n{link}\n\n"
-            f"The invitation works for {max_age // 86400} days.\n",
+            f"{who} has invited you to join {workspace.name} on {hub_name} as {role.value}."
+            f"\n\nTo accept, open:\n\n{invitation_link(workspace, invitation)}\n\n"
+            f"The invitation works for {max_age // 86400} days. If you have no account yet, "
+            f"the link lets you create one with this email address, {email}.\n",
         )
     record(
         "member.invite",
-        f"Invited {email} as {role.value}",
+        f"Invited {email} as {role.value}" + ("" if authority == "member" else " (by the hub)"),
         workspace=workspace,
-        actor=actor,
+        actor=inviter,
         email=email,
         role=role.value,
+        authority=authority,
     )
     db.session.flush()
     return invitation
+
+
+def invitation_link(workspace: Workspace, invitation: Invitation) -> str:
+    token = make_token(INVITE, {"tid": workspace.id, "iid": invitation.id})
+    return url_for("workspace_invites.accept", token=token, _external=True)
+
+
+def transfer_ownership(actor: User, workspace: Workspace, membership_id: int) -> Membership:
+    """The hub makes one member the owner; the owners until now become admins."""
+    if not actor.is_hub_admin:
+        raise NotAllowed("Only hub admins can transfer a workspace's ownership")
+    membership = get_member(workspace, membership_id)
+    _owner_count(workspace)  # lock the workspace row against a concurrent change
+    others = db.session.scalars(
+        select(Membership)
+        .where(
+            Membership.workspace_id == workspace.id,
+            Membership.role == Role.OWNER,
+            Membership.id != membership.id,
+        )
+        .options(joinedload(Membership.user))
+    ).all()
+    if membership.role == Role.OWNER and not others:
+        raise AdminError(f"{membership.user.name} is already the owner", "member")
+    membership.role = Role.OWNER
+    for other in others:
+        other.role = Role.ADMIN
+    record(
+        "member.transfer",
+        f"Transferred ownership of {workspace.name} to {membership.user.email}",
+        workspace=workspace,
+        actor=actor,
+        owner=membership.user.email,
+        previous_owners=[o.user.email for o in others],
+    )
+    db.session.flush()
+    return membership
 
 
 def revoke_invitation(actor: User, workspace: Workspace, invitation_id: int) -> None:
@@ -331,6 +396,21 @@ class InvitationForSomeoneElse(InvitationProblem):
 def read_invitation(token: str, user: User) -> tuple[Workspace, Invitation]:
     """Resolve an invitation link into its workspace and pending invitation, for the person it
     was sent to only."""
+    workspace, invitation = resolve_invitation(token)
+    if normalise_email(user.email) != invitation.email:
+        raise InvitationForSomeoneElse(
+            f"This invitation was sent to another email address than yours ({user.email}). "
+            "Sign in with the address it was sent to"
+        )
+    if as_utc(invitation.expires_at) < utcnow():
+        raise InvitationProblem("This invitation has expired")
+    granted_role(workspace, invitation)
+    return workspace, invitation
+
+
+def resolve_invitation(token: str) -> tuple[Workspace, Invitation]:
+    """The workspace and pending invitation a link names, whoever holds it (the link was
+    emailed to the invitee: holding it is what lets a newcomer sign up with that address)."""
     try:
         data = read_token(INVITE, token, current_app.config["INVITE_MAX_AGE_SECONDS"])
     except TokenInvalid as exc:
@@ -344,14 +424,6 @@ def read_invitation(token: str, user: User) -> tuple[Workspace, Invitation]:
         raise InvitationProblem("This invitation has been withdrawn")
     if invitation.status == InvitationStatus.ACCEPTED:
         raise InvitationProblem("This invitation has already been used")
-    if normalise_email(user.email) != invitation.email:
-        raise InvitationForSomeoneElse(
-            f"This invitation was sent to another email address than yours ({user.email}). "
-            "Sign in with the address it was sent to"
-        )
-    if as_utc(invitation.expires_at) < utcnow():
-        raise InvitationProblem("This invitation has expired")
-    granted_role(workspace, invitation)
     return workspace, invitation
 
 
@@ -359,6 +431,8 @@ def granted_role(workspace: Workspace, invitation: Invitation) -> Role:
     """What accepting `invitation` grants now: never more than its inviter still holds in the
     workspace, and nothing once the inviter has left or may no longer invite (a demoted or
     removed admin's invitations must not outlive their authority)."""
+    if invitation.authority == "operator":
+        return invitation.role  # the operator's own command (`flask tenants create --owner`)
     inviter = db.session.get(User, invitation.invited_by_id) if invitation.invited_by_id else None
     if inviter is None or inviter.is_disabled:
         raise InvitationProblem("The person who invited you no longer has an account here")
@@ -371,6 +445,8 @@ def granted_role(workspace: Workspace, invitation: Invitation) -> Role:
 
 
 def _inviting_authority(inviter: User, workspace: Workspace, invitation: Invitation) -> Role | None:
+    if invitation.authority == "hub":
+        return Role.OWNER if inviter.is_hub_admin else None
     membership = membership_for(inviter, workspace)
     return membership.role if membership else None
 

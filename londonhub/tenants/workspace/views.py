@@ -13,10 +13,10 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.orm import undefer
 
-from londonhub.platform.core import audit
+from londonhub.platform.core import audit, support
 from londonhub.platform.core.access import public, require_workspace_role
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role
@@ -62,7 +62,12 @@ require_workspace_role(admin_bp, Role.STAFF, "You are not a member of this works
 def index():  # noqa: ANN201
     events, _ = audit.list_events(workspace=g.tenant, per_page=5)
     members = services.list_members(g.tenant)
-    return render_template("workspace/admin_index.html", events=events, members=members)
+    return render_template(
+        "workspace/admin_index.html",
+        events=events,
+        members=members,
+        support_visits=support.recent_support(g.tenant),
+    )
 
 
 @admin_bp.route("/profile", methods=["GET", "POST"])
@@ -213,8 +218,16 @@ def audit_log():  # noqa: ANN201
 
 
 @invites_bp.route("/invites/<token>", methods=["GET", "POST"])
-@login_required
 def accept(token: str):  # noqa: ANN201
+    if not current_user.is_authenticated:
+        # Sign in, or sign up with the invited address, and come back here afterwards.
+        try:
+            _, invitation = services.resolve_invitation(token)
+        except services.InvitationProblem:
+            email = None
+        else:
+            email = invitation.email
+        return redirect(url_for("auth.login", next=request.path, email=email))
     try:
         workspace, invitation = services.read_invitation(token, current_user)
     except services.InvitationProblem as exc:
