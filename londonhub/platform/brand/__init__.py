@@ -30,11 +30,48 @@ ERROR_TITLES = {
 }
 
 
+#: Our words for each answer, used when the code that refused gave no reason of its own
+#: (instead of Werkzeug's stock English, which reads like a server talking).
+ERROR_MESSAGES = {
+    400: "The request could not be understood. Go back and try again.",
+    403: "Your account does not have access to this page.",
+    404: "If you typed the web address, check it is correct. If you followed a link, it may "
+    "be out of date.",
+    405: "This page cannot be used that way. Go back and use its links and buttons.",
+    413: "Send a smaller file or less text.",
+    429: "Wait a few minutes before you try again.",
+}
+
+
+def describe_minutes(minutes: int | None) -> str:
+    """A length of time as a person says it: "1 hour", "1 hour 30 minutes", "45 minutes"."""
+    if not minutes:
+        return "no time"
+    hours, rest = divmod(int(minutes), 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour" if hours == 1 else f"{hours} hours")
+    if rest:
+        parts.append(f"{rest} minute" if rest == 1 else f"{rest} minutes")
+    return " ".join(parts)
+
+
+def describe_minutes_range(shortest: int | None, longest: int | None) -> str:
+    """ "1 to 10 hours" rather than "60 minutes to 600 minutes"."""
+    if shortest and longest and shortest % 60 == 0 and longest % 60 == 0 and shortest != longest:
+        return f"{shortest // 60} to {longest // 60} hours"
+    if shortest == longest:
+        return describe_minutes(shortest)
+    return f"{describe_minutes(shortest)} to {describe_minutes(longest)}"
+
+
 def init_brand(app: Flask) -> None:
     from . import views  # noqa: F401 - registers the home page on bp
 
     app.register_blueprint(bp)
     app.jinja_env.filters["pence"] = format_pence
+    app.jinja_env.filters["minutes"] = describe_minutes
+    app.jinja_env.globals["minutes_range"] = describe_minutes_range
 
     @app.context_processor
     def brand_globals() -> dict:
@@ -50,6 +87,8 @@ def init_brand(app: Flask) -> None:
         code = error.code or 500
         if isinstance(error, CSRFError):
             message = "Your form expired or was sent from another page. Please try again."
+        elif error.description == type(error).description or not error.description:
+            message = ERROR_MESSAGES.get(code, "")
         else:
             message = error.description
         title = ERROR_TITLES.get(code, error.name)

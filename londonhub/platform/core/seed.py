@@ -74,6 +74,44 @@ LONDON_WORKSPACES: list[tuple[str, str, str, WorkspaceKind]] = [
     ("westminster", "Westminster", "One Westminster", WorkspaceKind.BOTH),
 ]
 
+#: slug -> (street address, town or district, postcode): a plausible demo address in each
+#: borough, with a postcode district that lies in it (Hackney is E8, not Hammersmith's W6).
+DEMO_ADDRESSES: dict[str, tuple[str, str, str]] = {
+    "barking-and-dagenham": ("12 East Street", "Barking", "IG11 8EQ"),
+    "barnet": ("40 The Burroughs", "Hendon", "NW4 4BE"),
+    "bexley": ("8 Broadway", "Bexleyheath", "DA6 7LE"),
+    "brent": ("22 High Road", "Wembley", "HA9 7AJ"),
+    "bromley": ("15 High Street", "Bromley", "BR1 1PQ"),
+    "camden": ("61 Camden Road", "Camden Town", "NW1 9EU"),
+    "city-of-london": ("10 Golden Lane", "City of London", "EC1Y 0TN"),
+    "croydon": ("30 Surrey Street", "Croydon", "CR0 1RG"),
+    "ealing": ("24 The Broadway", "Ealing", "W5 2NP"),
+    "enfield": ("17 Church Street", "Enfield", "EN2 6AF"),
+    "greenwich": ("9 Powis Street", "Woolwich", "SE18 6LF"),
+    "hackney": ("112 Mare Street", "Hackney", "E8 3SG"),
+    "hammersmith-and-fulham": ("5 King Street", "Hammersmith", "W6 9JU"),
+    "haringey": ("40 High Road", "Wood Green", "N22 6BX"),
+    "harrow": ("27 Station Road", "Harrow", "HA1 2UF"),
+    "havering": ("14 South Street", "Romford", "RM1 1RB"),
+    "hillingdon": ("33 High Street", "Uxbridge", "UB8 1JN"),
+    "hounslow": ("21 High Street", "Hounslow", "TW3 1RH"),
+    "islington": ("200 Upper Street", "Islington", "N1 1RQ"),
+    "kensington-and-chelsea": ("7 Hornton Street", "Kensington", "W8 7NX"),
+    "kingston-upon-thames": ("19 Eden Street", "Kingston upon Thames", "KT1 1BQ"),
+    "lambeth": ("336 Brixton Road", "Brixton", "SW9 7AA"),
+    "lewisham": ("12 Rushey Green", "Catford", "SE6 4JF"),
+    "merton": ("18 London Road", "Morden", "SM4 5BQ"),
+    "newham": ("95 The Grove", "Stratford", "E15 1HP"),
+    "redbridge": ("103 High Road", "Ilford", "IG1 1DE"),
+    "richmond-upon-thames": ("44 George Street", "Richmond", "TW9 1HE"),
+    "southwark": ("38 Peckham High Street", "Peckham", "SE15 5DT"),
+    "sutton": ("25 High Street", "Sutton", "SM1 1DJ"),
+    "tower-hamlets": ("50 Chrisp Street", "Poplar", "E14 6AQ"),
+    "waltham-forest": ("160 Hoe Street", "Walthamstow", "E17 4QH"),
+    "wandsworth": ("11 Garratt Lane", "Wandsworth", "SW18 4AQ"),
+    "westminster": ("37 Marylebone High Street", "Marylebone", "W1U 4QE"),
+}
+
 #: Accents that all reach 4.5:1 with white text.
 DEMO_ACCENTS = ["#1d70b8", "#00703c", "#5f259f", "#a8184d", "#8a4600", "#005a68", "#4c2c92"]
 

@@ -338,6 +338,16 @@ def get_workspace_by_slug(slug: str) -> Workspace | None:
     return db.session.scalar(select(Workspace).where(Workspace.slug == slug))
 
 
+def _redirect_to_lower_case(slug: str) -> None:
+    from flask import redirect
+
+    prefix = f"/b/{slug}"
+    if request.path.startswith(prefix) and SLUG_PATTERN.match(slug.lower()):
+        target = f"/b/{slug.lower()}{request.path[len(prefix) :]}"
+        query = request.query_string.decode("latin-1")
+        abort(redirect(f"{request.script_root}{target}" + (f"?{query}" if query else ""), 301))
+
+
 def workspace_blueprint(name: str, import_name: str, suffix: str = "", **kwargs) -> Blueprint:  # noqa: ANN003
     """A blueprint mounted at `/b/<slug>{suffix}` that resolves the workspace into `g.tenant`.
 
@@ -349,6 +359,9 @@ def workspace_blueprint(name: str, import_name: str, suffix: str = "", **kwargs)
     @bp.url_value_preprocessor
     def _resolve_workspace(endpoint: str | None, values: dict | None) -> None:
         slug = (values or {}).pop("slug", None)
+        if slug and slug != slug.lower() and request.method in ("GET", "HEAD"):
+            # /b/HACKNEY/ is a person typing: send them to /b/hackney/ (slugs are lower case).
+            _redirect_to_lower_case(slug)
         workspace = get_workspace_by_slug(slug) if slug else None
         if workspace is None or workspace.is_hub or workspace.status == WorkspaceStatus.ARCHIVED:
             abort(404, description="There is no borough workspace at this address.")

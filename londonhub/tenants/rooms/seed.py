@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from londonhub.platform.core.extensions import db
-from londonhub.platform.core.seed import LONDON_WORKSPACES, register_seeder
+from londonhub.platform.core.seed import DEMO_ADDRESSES, LONDON_WORKSPACES, register_seeder
 from londonhub.platform.core.tenancy import Workspace, tenant_context
 
 from .models import Room
@@ -25,7 +25,6 @@ DEMO_ROOMS = [
     ("Board room", 0, 14, 0, 1200, 2500, 4000, {"step_free", "lift", "wifi", "projector"}),
     ("Quiet room", 0, 6, 0, 0, 1000, 2000, {"quiet_room", "step_free", "wifi"}),
 ]
-POSTCODES = ["E8 1DY", "N1 9GU", "SE1 7PB", "W6 9JU", "NW1 2DB", "SW2 1RW", "E15 4BQ", "N15 4QL"]
 
 
 @register_seeder
@@ -41,10 +40,11 @@ def seed_rooms() -> None:
             ]:
                 if name in existing:
                     continue
+                street, town, postcode = DEMO_ADDRESSES[workspace.slug]
                 room = Room(
-                    venue_name=f"{workspace.borough} Community Centre",
-                    address=f"{10 + index} High Street, {workspace.borough}",
-                    postcode=POSTCODES[index % len(POSTCODES)],
+                    venue_name=f"{town} Community Centre",
+                    address=f"{street}, {town}",
+                    postcode=postcode,
                     name=name,
                     description=(
                         f"A {name.lower()} run by {workspace.name}, available to community "

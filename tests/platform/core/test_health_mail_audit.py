@@ -17,7 +17,7 @@ from londonhub.platform.core.jobs import get_queue
 # --- /healthz -------------------------------------------------------------------------------
 
 
-def test_healthz_without_redis_reports_database_and_in_process_jobs(app, client):
+def test_healthz_without_redis_reports_database_and_in_process_jobs(app, client, hub_admin):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.is_json
@@ -29,12 +29,48 @@ def test_healthz_without_redis_reports_database_and_in_process_jobs(app, client)
 
 
 @pytest.fixture
+def hub_admin(make_user, auth):  # noqa: ANN001, ANN201
+    """Signed in as a hub admin: the only people who see how the service is built."""
+    make_user("hub@example.org", hub_admin=True)
+    auth.login("hub@example.org")
+
+
+def test_healthz_tells_the_public_the_state_but_not_what_the_service_is_made_of(app, client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "status": "ok",
+        "database": {"status": "ok"},
+        "queue": {"status": "ok"},
+    }
+    assert response.headers["Cache-Control"] == "no-store"
+    for word in ("sqlite", "postgresql", "in-process", "rq", "dialect", "backend"):
+        assert word not in response.text
+
+
+def test_status_page_tells_people_whether_things_work(app, client):
+    page = client.get("/status")
+    assert page.status_code == 200
+    assert "Everything is working." in page.text
+    assert "Emails and background work" in page.text
+    assert "dialect" not in page.text and db.engine.dialect.name not in page.text
+    home = client.get("/").text
+    assert 'href="/status"' in home and 'href="/healthz"' not in home
+
+
+def test_status_page_shows_detail_to_hub_admins(app, client, hub_admin):
+    page = client.get("/status")
+    assert f"dialect: {db.engine.dialect.name}" in page.text
+    assert "backend: in-process" in page.text
+
+
+@pytest.fixture
 def rq_config(app_config: dict, redis_url: str) -> dict:
     app_config["REDIS_URL"] = redis_url
     return app_config
 
 
-def test_healthz_with_redis_reports_the_rq_queue(rq_config, app, client):
+def test_healthz_with_redis_reports_the_rq_queue(rq_config, app, client, hub_admin):
     get_queue(app).enqueue("builtins.print", "waiting")
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok"
@@ -193,7 +229,7 @@ def test_list_events_is_newest_first_per_workspace_and_paged(app, make_workspace
     assert {e.workspace.slug for e in everything} == {"hackney", "camden"}
 
 
-def test_healthz_reports_a_database_failure_as_503(app, client, monkeypatch):
+def test_healthz_reports_a_database_failure_as_503(app, client, monkeypatch, hub_admin):
     def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise ConnectionRefusedError("database down")
 
