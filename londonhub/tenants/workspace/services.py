@@ -202,9 +202,15 @@ def change_role(actor: User, workspace: Workspace, membership_id: int, role: Rol
     return membership
 
 
-def remove_member(actor: User, workspace: Workspace, membership_id: int) -> None:
+def member_to_remove(actor: User, workspace: Workspace, membership_id: int) -> Membership:
+    """The member `actor` may remove (for the confirmation page): same checks as removing."""
     membership = get_member(workspace, membership_id)
     _may_manage(actor, workspace, membership.role)
+    return membership
+
+
+def remove_member(actor: User, workspace: Workspace, membership_id: int) -> None:
+    membership = member_to_remove(actor, workspace, membership_id)
     if membership.role == Role.OWNER and _owner_count(workspace) <= 1:
         raise AdminError("The last owner cannot be removed: make someone else owner first")
     email = membership.user.email

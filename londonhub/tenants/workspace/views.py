@@ -123,8 +123,24 @@ def upload_logo():  # noqa: ANN201
     ), 400
 
 
-@admin_bp.post("/logo/remove")
+@admin_bp.route("/logo/remove", methods=["GET", "POST"])
 def delete_logo():  # noqa: ANN201
+    """GET asks first, saying what will happen; only the confirmation's POST removes."""
+    services.require_role(current_user, g.tenant, Role.ADMIN, write=True)
+    if request.method == "GET":
+        if not g.tenant.logo_version:
+            return redirect(url_for(".profile"))
+        return render_template(
+            "workspace/confirm.html",
+            title="Remove your logo?",
+            consequences=[
+                f"{g.tenant.name}'s banner and public page will show its name without a logo.",
+                "You can upload a logo again at any time.",
+            ],
+            action=url_for(".delete_logo"),
+            button="Yes, remove the logo",
+            back=url_for(".profile"),
+        )
     services.remove_logo(current_user, g.tenant)
     db.session.commit()
     flash("Your logo has been removed.", "success")
@@ -183,8 +199,24 @@ def change_role(membership_id: int):  # noqa: ANN201
     return redirect(url_for(".members"))
 
 
-@admin_bp.post("/members/<int:membership_id>/remove")
+@admin_bp.route("/members/<int:membership_id>/remove", methods=["GET", "POST"])
 def remove_member(membership_id: int):  # noqa: ANN201
+    if request.method == "GET":
+        membership = services.member_to_remove(current_user, g.tenant, membership_id)
+        person = f"{membership.user.name} ({membership.user.email})"
+        return render_template(
+            "workspace/confirm.html",
+            title=f"Remove {membership.user.name} from {g.tenant.name}?",
+            consequences=[
+                f"{person} loses access to {g.tenant.name}'s admin at once.",
+                "Invitations they sent that are still waiting are withdrawn.",
+                "Their account stays: they keep their bookings, orders and other workspaces.",
+                "To bring them back, invite them again.",
+            ],
+            action=url_for(".remove_member", membership_id=membership_id),
+            button=f"Yes, remove {membership.user.name}",
+            back=url_for(".members"),
+        )
     try:
         services.remove_member(current_user, g.tenant, membership_id)
     except services.AdminError as exc:
