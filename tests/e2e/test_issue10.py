@@ -33,13 +33,13 @@ def look(site: Site, name: str) -> None:
     """At each width: nothing is wider than the screen, axe passes; keep a screenshot."""
     for width in WIDTHS:
         site.page.set_viewport_size({"width": width, "height": 900})
-        scroll = site.page.evaluate("() => document.documentElement.scrollWidth")
-        assert scroll <= width, f"{site.page.url} is {scroll}px wide at {width}px"
-        site.check()
         if SCREENSHOTS:
             os.makedirs(SCREENSHOTS, exist_ok=True)
             path = os.path.join(SCREENSHOTS, f"{name}-{width}.png")
             site.page.screenshot(path=path, full_page=True)
+        scroll = site.page.evaluate("() => document.documentElement.scrollWidth")
+        assert scroll <= width, f"{site.page.url} is {scroll}px wide at {width}px"
+        site.check()
     site.page.set_viewport_size({"width": 1280, "height": 900})
 
 
@@ -126,7 +126,7 @@ def test_invited_newcomer_signs_up_and_lands_on_the_workspace(site: Site, london
     assert page.url.endswith("/b/hackney/admin/")  # where their work is
     site.goto("/b/hackney/admin/members")
     page.get_by_label("Email address").fill(NEWCOMER)
-    page.get_by_label("Role").select_option("staff")
+    page.get_by_label("Role", exact=True).select_option("staff")
     site.submit(page.get_by_role("button", name="Send invitation"))
     site.submit(page.get_by_role("button", name="Sign out"))
 
@@ -168,22 +168,22 @@ def test_destructive_workspace_actions_ask_first(site: Site, london, make_user) 
     assert "loses access" in page.inner_text("main")
     look(site, "confirm-remove-member")
     site.submit(page.get_by_role("link", name="No, go back"))
-    assert page.get_by_role("cell", name=LONG_WORD).count() == 1  # nothing happened
+    assert page.get_by_role("cell", name=LONG_WORD, exact=True).count() == 1  # nothing happened
     site.submit(page.get_by_role("link", name=f"Remove {LONG_WORD}"))
     site.submit(page.get_by_role("button", name=f"Yes, remove {LONG_WORD}"))
-    assert page.get_by_role("cell", name=LONG_WORD).count() == 0
+    assert page.get_by_role("cell", name=LONG_WORD, exact=True).count() == 0
 
 
 def test_long_block_out_reason_keeps_the_remove_button_on_screen(site: Site, london) -> None:  # noqa: ANN001
     from londonhub.platform.core.identity import get_user_by_email
 
     owner = get_user_by_email(HACKNEY_OWNER)
-    room = rooms.save_room(owner, london, room_values(name="Main hall"))
+    room_id = rooms.save_room(owner, london, room_values(name="Main hall")).id
     db.session.commit()
     day = rooms.london(utcnow()).date() + timedelta(days=3)
     starts = datetime.combine(day, time(10), tzinfo=UTC)
     rooms.add_blockout(
-        owner, london, room.id, rooms.Slot(starts, starts + timedelta(hours=2)), LONG_WORD
+        owner, london, room_id, rooms.Slot(starts, starts + timedelta(hours=2)), LONG_WORD
     )
     db.session.commit()
     page = site.page

@@ -273,4 +273,9 @@ def accept(token: str):  # noqa: ANN201
         db.session.commit()
         flash(f"Welcome to {workspace.name}.", "success")
         return redirect(url_for("workspace_admin.index", slug=workspace.slug))
-    return render_template("workspace/invite.html", workspace=workspace, invitation=invitation)
+    return render_template(
+        "workspace/invite.html",
+        workspace=workspace,
+        invitation=invitation,
+        role=services.granted_role(workspace, invitation),
+    )
