@@ -87,6 +87,8 @@ def test_skip_link_is_first_and_moves_focus_to_main(site: Site) -> None:
 def test_borough_admin_edits_public_profile(site: Site, hackney) -> None:  # noqa: ANN001
     page = site.page
     site.sign_in(HACKNEY_ADMIN, PASSWORD)
+    assert page.url.endswith("/b/hackney/admin/")  # where their work is
+    site.goto("/account")
     assert page.get_by_role("heading", name="Your account").is_visible()
     assert "Owner" in page.get_by_role("table").inner_text()
 
@@ -195,12 +197,14 @@ def test_hub_admin_suspends_a_workspace(site: Site, hackney, make_workspace, mak
     screenshot(site, "hub-index")
     assert_focus_visible(page)
 
-    site.submit(row.get_by_role("button", name="Suspend Hackney CVS"))
+    site.submit(row.get_by_role("link", name="Suspend Hackney CVS"))
+    assert "nothing in it can be changed" in page.get_by_role("main").inner_text()
+    site.submit(page.get_by_role("button", name="Yes, suspend Hackney CVS"))
     assert page.url.endswith("/hub/")
     assert "Hackney CVS is now suspended." in page.get_by_role("status").inner_text()
     row = page.get_by_role("row").filter(has_text="Hackney CVS")
     assert "Suspended" in row.inner_text()
-    assert row.get_by_role("button", name="Reactivate Hackney CVS").is_visible()
+    assert row.get_by_role("link", name="Reactivate Hackney CVS").is_visible()
     assert "Active" in page.get_by_role("row").filter(has_text="Camden CVS").inner_text()
 
     site.goto("/b/hackney/")
@@ -210,12 +214,14 @@ def test_hub_admin_suspends_a_workspace(site: Site, hackney, make_workspace, mak
     assert "Hackney CVS" in page.get_by_role("table").inner_text()
 
     site.goto("/hub/workspaces/new")
-    site.submit(page.get_by_role("button", name="Create workspace"), status=400)
-    assert page.locator(".error-summary li").count() == 3
+    create = page.get_by_role("button", name="Create workspace and invite its owner")
+    site.submit(create, status=400)
+    assert page.locator(".error-summary li").count() == 4
     page.get_by_label("Workspace name").fill("Islington CVS")
     page.get_by_label("Web address").fill("islington")
     page.get_by_label("Borough").fill("Islington")
-    site.submit(page.get_by_role("button", name="Create workspace"))
+    page.get_by_label("Owner's email address").fill("owner@islington.example.org")
+    site.submit(create)
     assert "Islington CVS has been created" in page.get_by_role("status").inner_text()
 
 
