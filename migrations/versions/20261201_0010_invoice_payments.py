@@ -1,7 +1,7 @@
 """invoice payments: how an invoice was paid, and the hub's confirmation that it arrived
 
-Revision ID: 20261201_0008
-Revises: 20261126_0007
+Revision ID: 20261201_0010
+Revises: 20261201_0009
 Create Date: 2026-12-01 11:10:00
 
 A workspace admin marking an invoice order paid records the method, reference and date; the
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '20261201_0008'
-down_revision = '20261126_0007'
+revision = '20261201_0010'
+down_revision = '20261201_0009'
 branch_labels = None
 depends_on = None
 

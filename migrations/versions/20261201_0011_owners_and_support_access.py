@@ -1,7 +1,7 @@
 """owner invitations by the hub, and hub support access
 
-Revision ID: 20261201_0008
-Revises: 20261126_0007
+Revision ID: 20261201_0011
+Revises: 20261201_0010
 Create Date: 2026-12-01 11:00:00
 
 An invitation records whose authority it rests on (a member's, a hub admin's, the operator's),
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '20261201_0008'
-down_revision = '20261126_0007'
+revision = '20261201_0011'
+down_revision = '20261201_0010'
 branch_labels = None
 depends_on = None
 
