@@ -1,10 +1,15 @@
-"""iCalendar (RFC 5545) files for bookings, and the confirmation email that carries one."""
+"""iCalendar (RFC 5545) files for bookings, and the confirmation email that carries one.
+
+Built with the icalendar library, which escapes every text value (CR, LF, `;`, `,`, `\\`) and
+folds long lines, so text a buyer typed cannot add lines, properties or events of its own.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
 
+import icalendar
 from flask import url_for
 
 from londonhub.platform.core.mail import send_email, text_attachment
@@ -16,37 +21,7 @@ from .operations.slots import Slot
 PRODID = "-//Connecting Londoners//Rooms//EN"
 
 
-def _stamp(moment: datetime) -> str:
-    return as_utc(moment).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
-
-
-def _fold(line: str) -> str:
-    """Lines longer than 75 octets continue on the next line after a space (RFC 5545 3.1)."""
-    data = line.encode()
-    if len(data) <= 75:
-        return line
-    parts, current = [], b""
-    for char in line:
-        encoded = char.encode()
-        if len(current) + len(encoded) > (75 if not parts else 74):
-            parts.append(current.decode())
-            current = b""
-        current += encoded
-    parts.append(current.decode())
-    return "\r\n ".join(parts)
-
-
-def event_lines(
+def event(
     uid: str,
     starts: datetime,
     ends: datetime,
@@ -54,32 +29,33 @@ def event_lines(
     location: str = "",
     description: str = "",
     status: str = "CONFIRMED",
-) -> list[str]:
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{uid}",
-        f"DTSTAMP:{_stamp(utcnow())}",
-        f"DTSTART:{_stamp(starts)}",
-        f"DTEND:{_stamp(ends)}",
-        f"SUMMARY:{_escape(summary)}",
-    ]
+) -> icalendar.Event:
+    """One event, its times in UTC."""
+    item = icalendar.Event()
+    item.add("uid", uid)
+    item.add("dtstamp", as_utc(utcnow()))
+    item.add("dtstart", as_utc(starts))
+    item.add("dtend", as_utc(ends))
+    item.add("summary", summary)
     if location:
-        lines.append(f"LOCATION:{_escape(location)}")
+        item.add("location", location)
     if description:
-        lines.append(f"DESCRIPTION:{_escape(description)}")
-    lines += [f"STATUS:{status}", "END:VEVENT"]
-    return lines
+        item.add("description", description)
+    item.add("status", status)
+    return item
 
 
-def calendar_text(events: Iterable[list[str]], name: str | None = None) -> str:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN"]
-    lines.append("METHOD:PUBLISH")
+def calendar_text(events: Iterable[icalendar.Event], name: str | None = None) -> str:
+    calendar = icalendar.Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", PRODID)
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
     if name:
-        lines.append(f"X-WR-CALNAME:{_escape(name)}")
-    for event in events:
-        lines += event
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+        calendar.add("x-wr-calname", name)
+    for item in events:
+        calendar.add_component(item)
+    return calendar.to_ical().decode()
 
 
 def _uid(booking_id: int) -> str:
@@ -98,7 +74,7 @@ def room_feed(room, bookings) -> str:  # noqa: ANN001
             if booking.status.value == "held":
                 summary += " – held, not yet paid"
         events.append(
-            event_lines(
+            event(
                 _uid(booking.id),
                 booking.starts_at,
                 booking.ends_at,
@@ -114,7 +90,7 @@ def send_confirmation(order, workspace, room, bookings) -> None:  # noqa: ANN001
     """Queue the buyer's confirmation email with an .ics for the booked dates."""
     location = f"{room.name}, {room.venue_name}, {room.address}, {room.postcode}"
     ics = calendar_text(
-        event_lines(
+        event(
             _uid(b.id),
             b.starts_at,
             b.ends_at,
