@@ -44,9 +44,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     hub.init_app(app)
     from .platform.core.navigation import register_navigation
     from .tenants.rooms import navigation as rooms_navigation
+    from .tenants.rooms import rate_views as room_rate_views
     from .tenants.rooms import views as rooms_views
 
-    for rooms_bp in (rooms_views.bp, rooms_views.public_bp, rooms_views.admin_bp):
+    for rooms_bp in (
+        rooms_views.bp,
+        rooms_views.public_bp,
+        rooms_views.admin_bp,
+        *room_rate_views.BLUEPRINTS,
+    ):
         app.register_blueprint(rooms_bp)
     register_navigation(app, rooms_navigation.navigation)
     return app

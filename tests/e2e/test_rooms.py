@@ -13,7 +13,7 @@ from londonhub.platform.core.timeutil import utcnow
 from londonhub.tenants.rooms import services
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import Site
-from tests.tenants.rooms.conftest import room_values
+from tests.tenants.rooms.conftest import approve_community, room_values
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 
@@ -26,9 +26,10 @@ def world(make_workspace, make_user):  # noqa: ANN001, ANN201
     hackney = make_workspace("hackney", "Hackney CVS", borough="Hackney")
     camden = make_workspace("camden", "Camden CVS", borough="Camden")
     admin = make_user(HACKNEY_ADMIN, name="Hana Admin", workspace=hackney, role="owner")
-    make_user(CHARITY, name="Cam Charity")
+    charity = make_user(CHARITY, name="Cam Charity")
     services.save_room(admin, hackney, room_values(name="Main hall"))
     db.session.commit()
+    approve_community(hackney, charity, admin, "Camden Food Bank")  # the community rate
     return hackney, camden
 
 
@@ -85,3 +86,30 @@ def test_charity_books_pays_and_cancels_a_room_in_another_borough(
     site.submit(page.get_by_role("button", name="Cancel booking"))
     assert "is being refunded" in page.get_by_role("status").inner_text()
     assert "Cancelled" in page.get_by_role("row").filter(has_text="Main hall").inner_text()
+
+
+def test_a_group_asks_for_the_community_rate_and_an_admin_approves_it(
+    site: Site, make_workspace, make_user
+) -> None:  # noqa: ANN001
+    hackney = make_workspace("hackney", "Hackney CVS", borough="Hackney")
+    admin = make_user(HACKNEY_ADMIN, name="Hana Admin", workspace=hackney, role="owner")
+    make_user("choir@example.org", name="Carol Choir")
+    room_id = services.save_room(admin, hackney, room_values(name="Main hall")).id
+    db.session.commit()
+    page = site.page
+    site.sign_in("choir@example.org", PASSWORD)
+    site.goto(f"/b/hackney/rooms/{room_id}")
+    site.submit(page.get_by_role("link", name="Ask Hackney CVS for the community rate"))
+    page.get_by_label("Name of your group").fill("Mare Street Choir")
+    page.get_by_label("Charity or company number").fill("12")
+    site.submit(page.get_by_role("button", name="Send the request"), status=400)
+    assert "Enter a real charity number" in page.get_by_role("main").inner_text()
+    page.get_by_label("Charity or company number").fill("1234567")
+    site.submit(page.get_by_role("button", name="Send the request"))
+    assert "Waiting for a decision" in page.get_by_role("main").inner_text()
+    site.submit(page.get_by_role("button", name="Sign out"))
+
+    site.sign_in(HACKNEY_ADMIN, PASSWORD)
+    site.goto("/b/hackney/admin/rooms/rate-requests/")
+    site.submit(page.get_by_role("button", name="Approve Mare Street Choir"))
+    assert "Approved" in page.get_by_role("row").filter(has_text="Mare Street Choir").inner_text()

@@ -193,6 +193,20 @@ def _room_photo(side_name: str, made: dict[str, Any]) -> Any:
     )
 
 
+def _rate_claim(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.platform.core.identity import User
+    from londonhub.tenants.rooms.models import ClaimStatus, RateClaim
+
+    owner = db.session.scalar(select(User.id).where(User.email == f"owner@{side_name}.example.org"))
+    return RateClaim(
+        user_id=owner,
+        organisation_name=f"Group {_private(side_name)}",
+        evidence_kind="charity",
+        evidence_number="1234567",
+        status=ClaimStatus.PENDING,
+    )
+
+
 #: model class name -> factory(side name, rows made so far) returning one unsaved row, made in
 #: this order inside the workspace's context. Every tenant-owned model needs one.
 TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
@@ -205,6 +219,7 @@ TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "Room": _room,
     "Booking": _room_booking,
     "RoomPhoto": _room_photo,
+    "RateClaim": _rate_claim,
 }
 
 
@@ -314,6 +329,7 @@ PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     "room_id": lambda w: w.b.objects["Room"],
     "booking_id": lambda w: w.b.objects["Booking"],
     "photo_id": lambda w: w.b.objects["RoomPhoto"],
+    "claim_id": lambda w: w.b.objects["RateClaim"],
     # A guess at B's secret feed address: only the real token opens the feed.
     "feed_token": lambda w: "feed-beta-guessed",
     # Stripe events are hub-level rows: only hub admins may touch them at all.

@@ -28,7 +28,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from .models import ACCESSIBILITY, FACILITIES, LAYOUTS, WEEKDAYS, CustomerType
+from .models import ACCESSIBILITY, EVIDENCE_KINDS, FACILITIES, LAYOUTS, WEEKDAYS, CustomerType
 from .services import MAX_OCCURRENCES, PRICE_BANDS, SEARCH_SORTS, parse_hhmm
 
 POSTCODE = r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$"
@@ -339,4 +339,34 @@ class PhotoForm(FlaskForm):
             DataRequired("Describe the photo for people who cannot see it"),
             Length(max=300, message="Keep the description of the photo to 300 characters or fewer"),
         ],
+    )
+
+
+class RateClaimForm(FlaskForm):
+    """A community or voluntary group asks a workspace for the community rate."""
+
+    workspace = HiddenField()
+    organisation_name = StringField(
+        "Name of your group",
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter the name of your group"),
+            Length(max=200, message="The name must be 200 characters or fewer"),
+        ],
+    )
+    evidence_kind = SelectField(
+        "Registered as",
+        choices=choices(EVIDENCE_KINDS.items()),
+        default="charity",
+    )
+    evidence_number = StringField(
+        "Charity or company number",
+        filters=[_strip],
+        validators=[DataRequired("Enter your charity or company number"), Length(max=20)],
+    )
+
+
+class ClaimDecisionForm(FlaskForm):
+    decision = SelectField(
+        "Decision", choices=choices([("approve", "Approve"), ("reject", "Do not approve")])
     )

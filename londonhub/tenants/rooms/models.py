@@ -232,7 +232,12 @@ class Booking(TenantScoped, db.Model):
         ID_TYPE, ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
     organisation_name: Mapped[str | None] = mapped_column(String(200))
+    #: The rate charged (a CustomerType value), decided from who the buyer is.
     organisation_type: Mapped[str | None] = mapped_column(String(20))
+    #: What the buyer said they were, when it differs from the rate charged.
+    claimed_type: Mapped[str | None] = mapped_column(String(20))
+    #: Why this rate: the verified partner membership, the workspace's approval, or the default.
+    rate_basis: Mapped[str] = mapped_column(String(300), default="", server_default="")
     price_pence: Mapped[int] = mapped_column(Integer, default=0)
     order_id: Mapped[int | None] = mapped_column(ID_TYPE)
     hold_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -261,4 +266,45 @@ class RoomPhoto(TenantScoped, db.Model):
     alt_text: Mapped[str] = mapped_column(String(300))
     #: Order on the room's page, smallest first.
     position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ClaimStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {
+            "pending": "Waiting for a decision",
+            "approved": "Approved",
+            "rejected": "Not approved",
+        }[self.value]
+
+
+#: Evidence a workspace asks of a self-declared community group.
+EVIDENCE_KINDS = {"charity": "Charity number", "company": "Company number"}
+
+
+class RateClaim(TenantScoped, db.Model):
+    """A person's claim, to one workspace, to book as a community or voluntary group, with the
+    registration number that lets staff check it. Only an approved claim lowers the price."""
+
+    __tablename__ = "room_rate_claim"
+    __table_args__ = tenant_table_args(
+        Index("ix_room_rate_claim_user", "tenant_id", "user_id", unique=True),
+        Index("ix_room_rate_claim_status", "tenant_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ID_TYPE, ForeignKey("user_account.id", ondelete="CASCADE"))
+    organisation_name: Mapped[str] = mapped_column(String(200))
+    evidence_kind: Mapped[str] = mapped_column(String(20))
+    evidence_number: Mapped[str] = mapped_column(String(20))
+    status: Mapped[ClaimStatus] = mapped_column(_enum(ClaimStatus, "room_rate_claim_status"))
+    decided_by_user_id: Mapped[int | None] = mapped_column(
+        ID_TYPE, ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -52,6 +52,17 @@ from .operations.photos import (
     photo_max_bytes,
     remove_photo,
 )
+from .operations.rates import (
+    STANDARD_RATE,
+    Rate,
+    claim_community_rate,
+    claimants,
+    decide_claim,
+    get_claim,
+    list_claims,
+    normalise_number,
+    rate_for,
+)
 from .operations.rooms import (
     ROOM_FIELDS,
     get_public_room,
@@ -88,6 +99,15 @@ from .operations.slots import (
 )
 
 __all__ = [
+    "STANDARD_RATE",
+    "Rate",
+    "claim_community_rate",
+    "claimants",
+    "decide_claim",
+    "get_claim",
+    "list_claims",
+    "normalise_number",
+    "rate_for",
     "Alternative",
     "BookingRequest",
     "BuyerBooking",

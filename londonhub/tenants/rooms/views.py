@@ -210,10 +210,10 @@ def book():  # noqa: ANN201
             attendees=form.attendees.data,
             layout=form.layout.data,
             organisation_name=form.organisation_name.data,
-            customer=CustomerType(form.organisation_type.data),
+            claimed=CustomerType(form.organisation_type.data),
         )
         if form.step.data != "book":
-            _, quote = services.prepare(workspace, found.id, booking_request)
+            _, quote = services.prepare(current_user, workspace, found.id, booking_request)
             return render_template(
                 "rooms/quote.html",
                 room=found,

@@ -67,9 +67,19 @@ def admin(make_user, hackney):  # noqa: ANN001, ANN201
     return make_user(ADMIN, name="Hana Admin", workspace=hackney, role="owner")
 
 
+def approve_community(workspace, user, admin, name: str = "Hackney Food Bank"):  # noqa: ANN001, ANN201
+    """The workspace approves the person's group for the community rate (charity number)."""
+    claim = services.claim_community_rate(user, workspace, name, "charity", "1234567")
+    services.decide_claim(admin, workspace, claim.id, approve=True)
+    db.session.commit()
+
+
 @pytest.fixture
-def buyer(make_user):  # noqa: ANN001, ANN201
-    return make_user(BUYER, name="Chris Charity")
+def buyer(make_user, hackney, admin):  # noqa: ANN001, ANN201
+    """A charity whose community rate Hackney CVS approved."""
+    person = make_user(BUYER, name="Chris Charity")
+    approve_community(hackney, person, admin)
+    return person
 
 
 @pytest.fixture
@@ -98,7 +108,7 @@ def request_for(
     *,
     attendees: int = 20,
     layout: str = "theatre",
-    customer: CustomerType = CustomerType.COMMUNITY,
+    claimed: CustomerType | None = CustomerType.COMMUNITY,
     repeat: str = "none",
     occurrences: int = 1,
 ) -> services.BookingRequest:
@@ -109,7 +119,7 @@ def request_for(
         attendees=attendees,
         layout=layout,
         organisation_name="Hackney Food Bank",
-        customer=customer,
+        claimed=claimed,
     )
 
 

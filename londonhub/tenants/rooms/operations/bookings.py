@@ -39,6 +39,7 @@ from ..models import (
 )
 from .conflicts import find_clashes, is_exclusion_violation, lapse_stale_holds, serialise_writes
 from .errors import NotFound, RoomError
+from .rates import rate_for
 from .rooms import get_public_room, get_room
 from .search import taken
 from .slots import Slot, check_slot, duration
@@ -56,6 +57,8 @@ class QuoteLine:
 class Quote:
     lines: list[QuoteLine]
     customer: CustomerType
+    #: Why this rate: shown to the buyer on the quote and kept on the booking for staff.
+    basis: str = ""
 
     @property
     def total_pence(self) -> int:
@@ -101,18 +104,24 @@ class BookingRequest:
     attendees: int
     layout: str
     organisation_name: str
-    customer: CustomerType
+    #: What the buyer says they are. It never sets the price by itself (see rates.rate_for).
+    claimed: CustomerType | None = None
 
 
-def prepare(workspace: Workspace, room_id: int, request: BookingRequest) -> tuple[Room, Quote]:
-    """Check a request against the room and price it; raises RoomError naming the field."""
+def prepare(
+    buyer: User, workspace: Workspace, room_id: int, request: BookingRequest
+) -> tuple[Room, Quote]:
+    """Check a request against the room and price it at the buyer's own rate; raises
+    RoomError naming the field."""
     if workspace.status != WorkspaceStatus.ACTIVE or workspace.is_hub:
         raise RoomError(f"{workspace.name} is not taking bookings at the moment", "date")
     room = get_public_room(workspace, room_id)
     check_attendees(room, request.attendees, request.layout)
     for slot in request.slots:
         check_slot(room, slot)
-    return room, quote(room, request.slots, request.customer)
+    rate = rate_for(buyer, workspace, request.claimed)
+    priced = quote(room, request.slots, rate.customer)
+    return room, Quote(priced.lines, priced.customer, rate.basis)
 
 
 def book(
@@ -123,7 +132,7 @@ def book(
     PostgreSQL: the exclusion constraint refuses an overlapping insert even when two
     requests race; SQLite: the write lock is taken before the check. Either way a lost race
     raises SlotTaken with the clashing dates and alternatives."""
-    room, priced = prepare(workspace, room_id, request)
+    room, priced = prepare(buyer, workspace, room_id, request)
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
         serialise_writes(room)
@@ -135,6 +144,11 @@ def book(
     hold_until = utcnow() + timedelta(minutes=hold_minutes())
     buffer = timedelta(minutes=room.buffer_minutes)
     bookings = []
+    claimed = (
+        request.claimed.value
+        if request.claimed is not None and request.claimed != priced.customer
+        else None
+    )
     # No savepoint: core's RLS hook re-sets the workspace before ROLLBACK TO SAVEPOINT, which
     # PostgreSQL refuses in a failed transaction. A lost race rolls the whole request back.
     try:
@@ -153,7 +167,9 @@ def book(
                     layout=request.layout,
                     buyer_user_id=buyer.id,
                     organisation_name=request.organisation_name,
-                    organisation_type=request.customer.value,
+                    organisation_type=priced.customer.value,
+                    claimed_type=claimed,
+                    rate_basis=priced.basis[:300],
                     price_pence=line.pence,
                     hold_until=hold_until,
                 )
@@ -178,7 +194,7 @@ def book(
         buyer=buyer,
         description=description,
         organisation=request.organisation_name,
-        organisation_type=request.customer.value,
+        organisation_type=priced.customer.value,
         expires_at=hold_until,
     )
     with tenant_context(workspace.id):
