@@ -97,6 +97,11 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
         "PLATFORM_FEE_PERCENT": _env_int("PLATFORM_FEE_PERCENT", 5),
+        # Rooms: dates one person, and one organisation, may hold unpaid at once (London-wide).
+        "ROOM_MAX_HELD_DATES_PER_PERSON": _env_int("ROOM_MAX_HELD_DATES_PER_PERSON", 12),
+        "ROOM_MAX_HELD_DATES_PER_ORGANISATION": _env_int(
+            "ROOM_MAX_HELD_DATES_PER_ORGANISATION", 24
+        ),
         # Partner sign-in (OpenID Connect): Fernet key(s), comma-separated, newest first, that
         # encrypt partners' client secrets; unset: derived from SECRET_KEY.
         "OIDC_SECRET_KEY": env.get("OIDC_SECRET_KEY") or None,

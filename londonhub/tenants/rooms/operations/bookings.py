@@ -39,6 +39,7 @@ from ..models import (
 )
 from .conflicts import find_clashes, is_exclusion_violation, lapse_stale_holds, serialise_writes
 from .errors import NotFound, RoomError
+from .holds import check_hold_limits
 from .rates import rate_for
 from .rooms import get_public_room, get_room
 from .search import taken
@@ -133,6 +134,8 @@ def book(
     requests race; SQLite: the write lock is taken before the check. Either way a lost race
     raises SlotTaken with the clashing dates and alternatives."""
     room, priced = prepare(buyer, workspace, room_id, request)
+    if priced.total_pence:  # a free booking is confirmed at once: it holds nothing
+        check_hold_limits(buyer, request.organisation_name, len(request.slots))
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
         serialise_writes(room)
