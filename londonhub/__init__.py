@@ -55,4 +55,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(rooms_bp)
     register_navigation(app, rooms_navigation.navigation)
+
+    from .tenants import volunteering
+
+    volunteering.init_app(app)
     return app

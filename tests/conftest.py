@@ -248,6 +248,23 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements the app runs while the test goes on (not the RLS settings)."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def counter(conn, cursor, statement, *args) -> None:  # noqa: ANN001, ANN002
+        if not statement.lstrip().upper().startswith(("SELECT SET_CONFIG", "PRAGMA")):
+            statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    yield statements
+    event.remove(engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -207,6 +207,54 @@ def _rate_claim(side_name: str, made: dict[str, Any]) -> Any:
     )
 
 
+def _local_group(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.tenants.volunteering.models import LocalGroup
+
+    # Listed publicly: its name shows on its opportunities' pages; its contact never does.
+    return LocalGroup(
+        name=f"{side_name.title()} Food Bank",
+        kind="charity",
+        charity_number="1234567",
+        causes=",food-poverty,",
+        contact_name=f"Contact {_private(side_name)}",
+        contact_email=f"contact-{_private(side_name)}@example.org",
+        contact_phone="020 7946 0000",
+        address=f"{_private(side_name)} Street",
+        postcode="E8 1DY",
+        listed_publicly=True,
+    )
+
+
+def _opportunity(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.tenants.volunteering.models import Opportunity, OpportunityStatus, Schedule
+
+    # Published: its public page may answer anyone.
+    return Opportunity(
+        group_id=made["LocalGroup"].id,
+        title=f"{side_name.title()} warehouse helper",
+        summary="Sort donations",
+        description="Sort and pack food parcels.",
+        cause="food-poverty",
+        skills=",practical,",
+        address="1 High Street",
+        postcode="E8 1DY",
+        schedule=Schedule.ONE_OFF,
+        status=OpportunityStatus.PUBLISHED,
+    )
+
+
+def _opportunity_session(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.tenants.volunteering.models import OpportunitySession
+
+    starts = utcnow().replace(microsecond=0) + timedelta(days=3)
+    return OpportunitySession(
+        opportunity_id=made["Opportunity"].id,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        places=5,
+    )
+
+
 #: model class name -> factory(side name, rows made so far) returning one unsaved row, made in
 #: this order inside the workspace's context. Every tenant-owned model needs one.
 TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
@@ -220,6 +268,9 @@ TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "Booking": _room_booking,
     "RoomPhoto": _room_photo,
     "RateClaim": _rate_claim,
+    "LocalGroup": _local_group,
+    "Opportunity": _opportunity,
+    "OpportunitySession": _opportunity_session,
 }
 
 
@@ -330,6 +381,9 @@ PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     "booking_id": lambda w: w.b.objects["Booking"],
     "photo_id": lambda w: w.b.objects["RoomPhoto"],
     "claim_id": lambda w: w.b.objects["RateClaim"],
+    "group_id": lambda w: w.b.objects["LocalGroup"],
+    "opportunity_id": lambda w: w.b.objects["Opportunity"],
+    "session_id": lambda w: w.b.objects["OpportunitySession"],
     # A guess at B's secret feed address: only the real token opens the feed.
     "feed_token": lambda w: "feed-beta-guessed",
     # Stripe events are hub-level rows: only hub admins may touch them at all.

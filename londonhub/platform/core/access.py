@@ -9,13 +9,15 @@ changes and never show the workspace's private data.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, g
 from flask_login import current_user
 
+from .errors import NotAllowed
 from .extensions import login_manager
-from .identity import Role, role_in
+from .identity import Role, has_role, role_in
+from .tenancy import Workspace, WorkspaceStatus
 
 F = TypeVar("F", bound=Callable)
 SUPPORT_HINT = " As a hub admin, you can enter it for support from its page in the hub admin."
@@ -56,3 +58,12 @@ def require_hub_admin(bp: Blueprint) -> None:
         if not current_user.is_hub_admin:
             abort(403, description="Only hub admins can see the hub's administration pages.")
         return None
+
+
+def require_role(user: Any, workspace: Workspace, minimum: Role, *, write: bool = False) -> None:
+    """Raise `NotAllowed` (403) unless `user` has at least `minimum` in `workspace`; with
+    `write`, also unless the workspace is active (a suspended one is read-only)."""
+    if not has_role(user, workspace, minimum):
+        raise NotAllowed(f"You need the {minimum.value} role in {workspace.name} to do this")
+    if write and workspace.status != WorkspaceStatus.ACTIVE:
+        raise NotAllowed(f"{workspace.name} is {workspace.status.value}: it cannot be changed")

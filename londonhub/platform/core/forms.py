@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    URLField,
+    widgets,
+)
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from .identity import MIN_PASSWORD_LENGTH
 
@@ -21,8 +41,78 @@ def strong_password(form: FlaskForm, field: StringField) -> None:
         raise ValidationError("Choose a less common password")
 
 
+#: A UK postcode, with or without its space (stored upper-case).
+POSTCODE = r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$"
+
+
 def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
+
+
+#: A field filter dropping the spaces people paste around values.
+strip = _strip
+
+
+def choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def optional_email_field(label: str = "Contact email") -> EmailField:
+    """An email address that may be left empty."""
+    return EmailField(
+        label,
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email("Enter an email address like hello@example.org", check_deliverability=False),
+        ],
+    )
+
+
+def phone_field(label: str = "Contact phone") -> StringField:
+    return StringField(
+        label,
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Regexp(r"^[0-9 +()-]{6,40}$", message="Enter a phone number, like 020 7946 0000"),
+        ],
+    )
+
+
+def website_field(label: str = "Website") -> URLField:
+    """A web address shown as a link: http(s) only, so it can never run script."""
+    return URLField(
+        label,
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=300, message="Website address must be 300 characters or fewer"),
+            URL(require_tld=True, message="Enter a full web address, like https://example.org"),
+            Regexp(r"^https?://", message="The web address must start with https:// or http://"),
+        ],
+    )
+
+
+def postcode_field(label: str = "Postcode", *, required: str | None = None) -> StringField:
+    """A UK postcode; `required` is the message when it is missing (None: optional)."""
+    return StringField(
+        label,
+        filters=[_strip],
+        validators=[
+            DataRequired(required) if required else Optional(),
+            Regexp(POSTCODE, message="Enter a real postcode, like E8 1DY"),
+        ],
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
 
 
 def email_field(label: str = "Email address") -> EmailField:

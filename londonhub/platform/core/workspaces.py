@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from .audit import record
@@ -115,3 +119,25 @@ def list_all_workspaces(status: WorkspaceStatus | None = None) -> list[Workspace
     if status is not None:
         query = query.where(Workspace.status == status)
     return list(db.session.scalars(query))
+
+
+# --- extension point: sections of a workspace's public page (core imports no feature) ---------
+
+#: (workspace) -> (template name, context) or None: a section on the page /b/<slug>/.
+WorkspaceSection = Callable[[Workspace], "tuple[str, dict[str, Any]] | None"]
+
+
+def register_workspace_section(app: Flask, provider: WorkspaceSection) -> None:
+    """A feature adds what the workspace offers (opportunities, ...) to its public page."""
+    providers = app.extensions.setdefault("londonhub.workspace_sections", [])
+    if provider not in providers:
+        providers.append(provider)
+
+
+def workspace_sections(workspace: Workspace) -> list[tuple[str, dict[str, Any]]]:
+    sections = []
+    for provider in current_app.extensions.get("londonhub.workspace_sections", []):
+        section = provider(workspace)
+        if section is not None:
+            sections.append(section)
+    return sections

@@ -12,11 +12,9 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
-    widgets,
 )
 from wtforms.validators import (
     DataRequired,
@@ -28,20 +26,14 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from londonhub.platform.core.forms import POSTCODE, MultiCheckboxField, choices
+from londonhub.platform.core.forms import strip as _strip
+
 from .models import ACCESSIBILITY, EVIDENCE_KINDS, FACILITIES, LAYOUTS, WEEKDAYS, CustomerType
 from .services import MAX_OCCURRENCES, PRICE_BANDS, SEARCH_SORTS, parse_hhmm
 
-POSTCODE = r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$"
 CUSTOMER_CHOICES = [SelectChoice(c.value, c.label) for c in CustomerType]
 LAYOUT_CHOICES = [SelectChoice(k, v) for k, v in LAYOUTS.items()]
-
-
-def choices(pairs) -> list[SelectChoice]:  # noqa: ANN001
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-def _strip(value):  # noqa: ANN001, ANN202
-    return value.strip() if isinstance(value, str) else value
 
 
 class PoundsField(StringField):
@@ -98,11 +90,6 @@ class ClockField(StringField):
             self.minutes = parse_hhmm(text)
         except ValueError as exc:
             raise ValidationError(f"{self.label.text}: {exc}") from None
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 def _count(label: str, maximum: int = 10_000) -> list:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regexp
+from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length
 
+from londonhub.platform.core.forms import optional_email_field, phone_field, website_field
 from londonhub.platform.core.identity import Role
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in (Role.STAFF, Role.ADMIN, Role.OWNER)]
@@ -22,33 +23,9 @@ class ProfileForm(FlaskForm):
         "About your organisation",
         validators=[Length(max=5000, message="Keep the description to 5,000 characters or fewer")],
     )
-    contact_email = EmailField(
-        "Contact email",
-        filters=[_strip],
-        validators=[
-            Optional(),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email("Enter an email address like hello@example.org", check_deliverability=False),
-        ],
-    )
-    contact_phone = StringField(
-        "Contact phone",
-        filters=[_strip],
-        validators=[
-            Optional(),
-            Regexp(r"^[0-9 +()-]{6,40}$", message="Enter a phone number, like 020 7946 0000"),
-        ],
-    )
-    website = URLField(
-        "Website",
-        filters=[_strip],
-        validators=[
-            Optional(),
-            Length(max=300, message="Website address must be 300 characters or fewer"),
-            URL(require_tld=True, message="Enter a full web address, like https://example.org"),
-            Regexp(r"^https?://", message="The web address must start with https:// or http://"),
-        ],
-    )
+    contact_email = optional_email_field()
+    contact_phone = phone_field()
+    website = website_field()
     accent_colour = StringField(
         "Accent colour",
         filters=[_strip],

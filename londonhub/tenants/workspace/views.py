@@ -22,6 +22,7 @@ from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role
 from londonhub.platform.core.params import page_arg
 from londonhub.platform.core.tenancy import Workspace, workspace_blueprint
+from londonhub.platform.core.workspaces import workspace_sections
 
 from . import services
 from .forms import InviteForm, LogoForm, ProfileForm, RoleForm
@@ -37,7 +38,9 @@ invites_bp = Blueprint("workspace_invites", __name__, template_folder="templates
 @public_bp.get("/")
 @public
 def home():  # noqa: ANN201
-    return render_template("workspace/home.html", workspace=g.tenant)
+    return render_template(
+        "workspace/home.html", workspace=g.tenant, sections=workspace_sections(g.tenant)
+    )
 
 
 @public_bp.get("/logo")

@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from londonhub.platform.core.extensions import db
 from londonhub.tenants.rooms import services
 from londonhub.tenants.rooms.models import CustomerType
 
 from .conftest import ADMIN, book, future_day, request_for, room_values
-
-
-@pytest.fixture
-def count_queries(app):  # noqa: ANN001, ANN201
-    statements: list[str] = []
-
-    def counter(conn, cursor, statement, *args) -> None:  # noqa: ANN001, ANN002
-        if not statement.lstrip().upper().startswith(("SELECT SET_CONFIG", "PRAGMA")):
-            statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    yield statements
-    event.remove(engine, "before_cursor_execute", counter)
 
 
 def test_rooms_page_lists_every_published_room_before_any_search(

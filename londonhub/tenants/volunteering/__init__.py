@@ -1,0 +1,21 @@
+"""Volunteering: local groups, opportunities published on their behalf, and their sessions;
+London-wide search at /opportunities. Wired by `init_app`, called from `create_app`."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from londonhub.platform.core.workspaces import register_workspace_section
+
+    from . import (
+        models,  # noqa: F401 - the tables
+        seed,  # noqa: F401 - registers the demo groups and opportunities
+    )
+    from .views import admin, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(public.public_bp)
+    app.register_blueprint(admin.admin_bp)
+    register_workspace_section(app, public.workspace_section)

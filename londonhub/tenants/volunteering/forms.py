@@ -1,0 +1,205 @@
+"""Volunteering forms: every field validated, each error a sentence a person can act on."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+
+from londonhub.platform.core.forms import (
+    MultiCheckboxField,
+    choices,
+    optional_email_field,
+    phone_field,
+    postcode_field,
+    strip,
+    website_field,
+)
+
+from .models import OpportunityStatus, Schedule
+from .vocab import CAUSES, GROUP_KINDS, SKILLS
+
+
+def _address_field() -> StringField:
+    return StringField(
+        "Street address", filters=[strip], validators=_optional_text("The address", 300)
+    )
+
+
+def _optional_text(label: str, maximum: int) -> list:
+    return [
+        Optional(),
+        Length(max=maximum, message=f"{label} must be {maximum} characters or fewer"),
+    ]
+
+
+class GroupForm(FlaskForm):
+    name = StringField(
+        "Name of the group",
+        filters=[strip],
+        validators=[DataRequired("Enter the group's name"), Length(max=200)],
+    )
+    kind = SelectField(
+        "Kind of group",
+        choices=choices([("", "Choose one"), *GROUP_KINDS.items()]),
+        validators=[DataRequired("Choose what kind of group this is")],
+    )
+    charity_number = StringField(
+        "Charity number",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Regexp(r"^[0-9]{6,8}(-[0-9]{1,2})?$", message="Enter a charity number, like 1234567"),
+        ],
+    )
+    company_number = StringField(
+        "Company number",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Regexp(
+                r"^([0-9]{8}|[A-Za-z]{2}[0-9]{6})$",
+                message="Enter an 8-character company number, like 01234567 or SC123456",
+            ),
+        ],
+    )
+    causes = MultiCheckboxField("Causes", choices=choices(CAUSES.items()))
+    contact_name = StringField(
+        "Contact person",
+        filters=[strip],
+        validators=[DataRequired("Enter the name of the group's contact person"), Length(max=200)],
+    )
+    contact_email = optional_email_field()
+    contact_phone = phone_field()
+    address = _address_field()
+    postcode = postcode_field()
+    website = website_field()
+    listed_publicly = BooleanField("List this group publicly")
+
+
+class OpportunityForm(FlaskForm):
+    group_id = SelectField(
+        "On behalf of",
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired("Choose the group this opportunity is for")],
+    )
+    title = StringField(
+        "Title",
+        filters=[strip],
+        validators=[DataRequired("Enter a title"), Length(max=200)],
+    )
+    summary = StringField(
+        "Summary",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter a one-line summary"),
+            Length(max=300, message="Keep the summary to 300 characters or fewer"),
+        ],
+    )
+    description = TextAreaField(
+        "Description", filters=[strip], validators=_optional_text("The description", 10_000)
+    )
+    cause = SelectField(
+        "Cause",
+        choices=choices([("", "Choose one"), *CAUSES.items()]),
+        validators=[DataRequired("Choose the cause")],
+    )
+    skills = MultiCheckboxField("Skills wanted", choices=choices(SKILLS.items()))
+    remote = BooleanField("Volunteers can do this remotely")
+    address = _address_field()
+    postcode = postcode_field()
+    schedule = SelectField(
+        "When",
+        choices=choices((s.value, s.label) for s in Schedule),
+        validators=[DataRequired("Choose when volunteers are needed")],
+    )
+    minimum_age = IntegerField(
+        "Minimum age",
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=99, message="Enter a minimum age from 0 to 99"),
+        ],
+    )
+    dbs_needed = BooleanField("A DBS check is needed")
+    expenses_paid = BooleanField("Expenses paid")
+    training_given = BooleanField("Training given")
+    step_free = BooleanField("Step-free access")
+    group_size = IntegerField(
+        "Suitable for groups of up to",
+        validators=[
+            Optional(),
+            NumberRange(min=2, max=500, message="Enter a group size from 2 to 500"),
+        ],
+    )
+    skills_based = BooleanField("Skills-based (uses a professional skill)")
+    status = SelectField("Status", choices=choices((s.value, s.label) for s in OpportunityStatus))
+    closing_date = DateField(
+        "Closing date",
+        validators=[Optional()],
+        format="%Y-%m-%d",
+    )
+
+
+class SessionForm(FlaskForm):
+    day = DateField("Date", validators=[InputRequired("Enter the session's date")])
+    starts = TimeField("Start time", validators=[InputRequired("Enter the start time")])
+    ends = TimeField("End time", validators=[InputRequired("Enter the end time")])
+    place = StringField(
+        "Place, if not the opportunity's address",
+        filters=[strip],
+        validators=_optional_text("The place", 300),
+    )
+    places = IntegerField(
+        "Places available",
+        validators=[
+            InputRequired("Enter how many places there are"),
+            NumberRange(min=1, max=1000, message="Enter a number of places from 1 to 1,000"),
+        ],
+    )
+
+
+class SearchForm(FlaskForm):
+    """The London-wide search: a GET form whose URL is the shareable search."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Keywords", filters=[strip], validators=_optional_text("Keywords", 200))
+    cause = SelectField(
+        "Cause", choices=choices([("", "Any cause"), *CAUSES.items()]), validate_choice=False
+    )
+    skill = SelectField(
+        "Skill", choices=choices([("", "Any skill"), *SKILLS.items()]), validate_choice=False
+    )
+    borough = SelectField(
+        "Borough", choices=choices([("", "Anywhere in London")]), validate_choice=False
+    )
+    neighbours = BooleanField("Include neighbouring boroughs")
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("Until", validators=[Optional()])
+    remote = BooleanField("Remote")
+    groups = BooleanField("Suitable for groups")
+    under_18 = BooleanField("Open to under-18s")
+    step_free = BooleanField("Step-free access")
+
+    def validate_date_to(self, field) -> None:  # noqa: ANN001
+        from wtforms.validators import ValidationError
+
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end of the date range must be on or after its start")

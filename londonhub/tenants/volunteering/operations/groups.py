@@ -1,0 +1,92 @@
+"""Local groups: the workspace's directory of community groups, charities and enterprises."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from londonhub.platform.core.access import require_role
+from londonhub.platform.core.audit import record
+from londonhub.platform.core.extensions import db
+from londonhub.platform.core.identity import Role, User
+from londonhub.platform.core.tenancy import Workspace, tenant_context
+
+from ..models import LocalGroup
+from ..vocab import CAUSES, GROUP_KINDS, pack
+from . import NotFound, VolunteeringError
+
+GROUP_FIELDS = (
+    "name",
+    "kind",
+    "charity_number",
+    "company_number",
+    "causes",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "address",
+    "postcode",
+    "website",
+    "listed_publicly",
+)
+
+
+def list_groups(workspace: Workspace) -> list[LocalGroup]:
+    with tenant_context(workspace.id):
+        return list(db.session.scalars(select(LocalGroup).order_by(LocalGroup.name)))
+
+
+def get_group(workspace: Workspace, group_id: int) -> LocalGroup:
+    """A group of this workspace; another workspace's id is simply not found."""
+    with tenant_context(workspace.id):
+        group = db.session.scalar(select(LocalGroup).where(LocalGroup.id == group_id))
+    if group is None:
+        raise NotFound("There is no such group")
+    return group
+
+
+def _check(values: dict[str, Any]) -> None:
+    if values.get("kind") not in GROUP_KINDS:
+        raise VolunteeringError("Choose what kind of group this is", "kind")
+    if values.get("kind") == "charity" and not values.get("charity_number"):
+        raise VolunteeringError(
+            "Enter the charity number of a registered charity", "charity_number"
+        )
+    if values.get("kind") in ("cic", "cio") and not (
+        values.get("company_number") or values.get("charity_number")
+    ):
+        raise VolunteeringError(
+            "Enter the company number (or the charity number of a CIO)", "company_number"
+        )
+    unknown = set(values.get("causes") or []) - set(CAUSES)
+    if unknown:
+        raise VolunteeringError("Choose causes from the list", "causes")
+
+
+def save_group(
+    user: User, workspace: Workspace, values: dict[str, Any], group_id: int | None = None
+) -> LocalGroup:
+    """Add a group (group_id None) or change one; `values` as GROUP_FIELDS, causes a list."""
+    require_role(user, workspace, Role.STAFF, write=True)
+    _check(values)
+    with tenant_context(workspace.id):
+        if group_id is None:
+            group = LocalGroup()
+            db.session.add(group)
+        else:
+            group = get_group(workspace, group_id)
+        for name in GROUP_FIELDS:
+            if name in values:
+                value = values[name]
+                setattr(group, name, pack(value) if name == "causes" else value)
+        group.postcode = (group.postcode or "").strip().upper()
+        db.session.flush()
+    record(
+        "volunteering.group_saved",
+        f"{'Added' if group_id is None else 'Updated'} the local group {group.name}",
+        workspace=workspace,
+        actor=user,
+        group_id=group.id,
+    )
+    return group

@@ -1,0 +1,143 @@
+"""Demo volunteering: three local groups in each of the 33 London workspaces, each with an
+opportunity and its sessions. Idempotent: a group already there (by name) is left alone."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from sqlalchemy import select
+
+from londonhub.platform.core.extensions import db
+from londonhub.platform.core.seed import LONDON_WORKSPACES, register_seeder
+from londonhub.platform.core.tenancy import Workspace, tenant_context
+from londonhub.platform.core.timeutil import london_to_utc, london_today
+
+from .models import LocalGroup, Opportunity, OpportunitySession, OpportunityStatus, Schedule
+from .vocab import pack
+
+POSTCODES = ["E8 1DY", "N1 9GU", "SE1 7PB", "W6 9JU", "NW1 2DB", "SW2 1RW", "E15 4BQ", "N15 4QL"]
+
+#: (group name pattern, kind, causes, opportunity) per demo group.
+DEMO = [
+    (
+        "{borough} Community Food Bank",
+        "charity",
+        ["food-poverty", "homelessness"],
+        {
+            "title": "Food bank warehouse helper",
+            "summary": "Sort donations and pack food parcels for families in {borough}.",
+            "description": "Join a friendly team sorting donated food, checking dates and "
+            "packing parcels. No experience needed; we show you everything on your first day.",
+            "cause": "food-poverty",
+            "skills": ["practical", "admin"],
+            "schedule": Schedule.ONE_OFF,
+            "minimum_age": 16,
+            "expenses_paid": True,
+            "training_given": True,
+            "step_free": True,
+            "group_size": 8,
+            "sessions": [(3, time(10), time(13), 6), (10, time(10), time(13), 6)],
+        },
+    ),
+    (
+        "{borough} Green Spaces",
+        "cio",
+        ["environment", "health-wellbeing"],
+        {
+            "title": "Park gardening mornings",
+            "summary": "Plant, weed and look after {borough}'s community gardens.",
+            "description": "Outdoor work in all weathers: planting, pruning and litter picking. "
+            "Tools, gloves and tea provided.",
+            "cause": "environment",
+            "skills": ["gardening", "practical"],
+            "schedule": Schedule.WEEKLY,
+            "minimum_age": 12,
+            "training_given": True,
+            "group_size": 15,
+            "sessions": [(5, time(9, 30), time(12, 30), 12), (12, time(9, 30), time(12, 30), 12)],
+        },
+    ),
+    (
+        "{borough} Befriending Network",
+        "unincorporated",
+        ["older-people", "mental-health"],
+        {
+            "title": "Telephone befriender",
+            "summary": "A weekly call with an older person in {borough} who lives alone.",
+            "description": "Call the same person each week for a chat. You can do this from "
+            "home; we match you carefully and support you throughout.",
+            "cause": "older-people",
+            "skills": ["befriending", "languages"],
+            "schedule": Schedule.FLEXIBLE,
+            "minimum_age": 18,
+            "dbs_needed": True,
+            "remote": True,
+            "training_given": True,
+            "expenses_paid": True,
+            "sessions": [],
+        },
+    ),
+]
+
+
+@register_seeder
+def seed_volunteering() -> None:
+    slugs = [slug for slug, *_ in LONDON_WORKSPACES]
+    workspaces = db.session.scalars(select(Workspace).where(Workspace.slug.in_(slugs))).all()
+    today = london_today()
+    for index, workspace in enumerate(sorted(workspaces, key=lambda w: w.slug)):
+        with tenant_context(workspace.id):
+            existing = set(db.session.scalars(select(LocalGroup.name)))
+            for number, (pattern, kind, causes, offer) in enumerate(DEMO):
+                name = pattern.format(borough=workspace.borough)
+                if name in existing:
+                    continue
+                postcode = POSTCODES[(index + number) % len(POSTCODES)]
+                address = f"{20 + number} Church Road, {workspace.borough}"
+                group = LocalGroup(
+                    name=name,
+                    kind=kind,
+                    charity_number=str(1_100_000 + index * 10 + number)
+                    if kind != "unincorporated"
+                    else None,
+                    causes=pack(causes),
+                    contact_name=f"{workspace.borough} volunteer coordinator",
+                    contact_email=f"volunteer{number}@{workspace.slug}.example.org",
+                    address=address,
+                    postcode=postcode,
+                    listed_publicly=True,
+                )
+                db.session.add(group)
+                db.session.flush()
+                opportunity = Opportunity(
+                    group_id=group.id,
+                    title=offer["title"],
+                    summary=offer["summary"].format(borough=workspace.borough),
+                    description=offer["description"],
+                    cause=offer["cause"],
+                    skills=pack(offer["skills"]),
+                    remote=offer.get("remote", False),
+                    address="" if offer.get("remote") else address,
+                    postcode="" if offer.get("remote") else postcode,
+                    schedule=offer["schedule"],
+                    minimum_age=offer.get("minimum_age"),
+                    dbs_needed=offer.get("dbs_needed", False),
+                    expenses_paid=offer.get("expenses_paid", False),
+                    training_given=offer.get("training_given", False),
+                    step_free=offer.get("step_free", False),
+                    group_size=offer.get("group_size"),
+                    status=OpportunityStatus.PUBLISHED,
+                )
+                db.session.add(opportunity)
+                db.session.flush()
+                for days, starts, ends, places in offer["sessions"]:
+                    day = today + timedelta(days=days + index % 7)
+                    db.session.add(
+                        OpportunitySession(
+                            opportunity_id=opportunity.id,
+                            starts_at=london_to_utc(day, starts),
+                            ends_at=london_to_utc(day, ends),
+                            places=places,
+                        )
+                    )
+            db.session.flush()

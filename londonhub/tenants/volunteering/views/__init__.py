@@ -1,0 +1,1 @@
+"""Volunteering pages: public search and opportunity pages, and the workspace's admin."""

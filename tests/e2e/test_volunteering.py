@@ -1,0 +1,63 @@
+"""Volunteering in the browser: the London-wide search, an opportunity, and the workspace's
+admin pages (with a form error), each checked with axe."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import Site
+from tests.tenants.volunteering.conftest import ADMIN, add_opportunity
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def world(make_workspace, make_user) -> None:  # noqa: ANN001
+    hackney = make_workspace("hackney", "Hackney CVS", borough="Hackney")
+    camden = make_workspace("camden", "Camden CVS", borough="Camden")
+    admin = make_user(ADMIN, name="Hana Admin", workspace=hackney, role="owner")
+    other = make_user("admin@camden.example.org", workspace=camden, role="owner")
+    add_opportunity(
+        hackney, admin, title="Warehouse helper", group_size=6, sessions=((5, 4), (12, 4))
+    )
+    add_opportunity(
+        camden,
+        other,
+        group="Camden Reading Club",
+        title="Reading volunteer",
+        cause="education-literacy",
+    )
+
+
+def test_search_an_opportunity_and_the_admin_pages_are_accessible(site: Site, world) -> None:  # noqa: ANN001
+    page = site.page
+    site.goto("/")
+    site.submit(page.get_by_role("navigation", name="Main").get_by_role("link", name="Volunteer"))
+    assert "Reading volunteer" in page.get_by_role("main").inner_text()
+    page.get_by_label("Borough", exact=True).select_option("hackney")
+    page.get_by_label("Suitable for groups").check()
+    site.submit(page.get_by_role("button", name="Search opportunities"))
+    assert "borough=hackney" in page.url and "groups=y" in page.url
+    results = page.get_by_role("main").inner_text()
+    assert "Warehouse helper" in results and "Reading volunteer" not in results
+    site.submit(page.get_by_role("link", name="Warehouse helper"))
+    sessions = page.get_by_role("table", name="Upcoming sessions of Warehouse helper")
+    assert sessions.get_by_role("row").count() == 3
+
+    site.sign_in(ADMIN, PASSWORD)
+    site.goto("/b/hackney/admin/volunteering/")
+    site.submit(page.get_by_role("link", name="Warehouse helper"))
+    page.get_by_label("Date", exact=True).fill("2020-01-06")
+    page.get_by_label("Start time").fill("10:00")
+    page.get_by_label("End time").fill("09:00")
+    page.get_by_label("Places available").fill("3")
+    site.submit(page.get_by_role("button", name="Add the session"), status=400)
+    assert (
+        "The end time must be after the start time" in page.locator(".error-summary").inner_text()
+    )
+    site.goto("/b/hackney/admin/volunteering/groups")
+    site.goto("/b/hackney/admin/volunteering/groups/new")
+    site.goto("/b/hackney/admin/volunteering/opportunities/new")
+    site.goto("/b/hackney/")
+    assert "Warehouse helper" in page.get_by_role("main").inner_text()
