@@ -61,3 +61,33 @@ def test_search_an_opportunity_and_the_admin_pages_are_accessible(site: Site, wo
     site.goto("/b/hackney/admin/volunteering/opportunities/new")
     site.goto("/b/hackney/")
     assert "Warehouse helper" in page.get_by_role("main").inner_text()
+
+
+def test_a_volunteer_signs_up_and_the_workspace_accepts_them(site: Site, world, make_user) -> None:  # noqa: ANN001
+    make_user("vic@example.org", name="Vic Volunteer")
+    page = site.page
+    site.sign_in("vic@example.org", PASSWORD)
+    site.goto("/opportunities?borough=hackney")
+    site.submit(page.get_by_role("link", name="Warehouse helper"))
+    site.submit(page.get_by_role("button", name="Sign up").first)
+    assert "/volunteering/profile" in page.url  # a profile first
+    page.get_by_label("Home borough").select_option("hackney")
+    page.get_by_label("Date of birth").fill("1990-05-01")
+    page.get_by_label("Emergency contact's name").fill("Eve Emergency")
+    page.get_by_label("Emergency contact's phone").fill("020 7946 0123")
+    page.get_by_label("Share my volunteer profile", exact=False).check()
+    site.submit(page.get_by_role("button", name="Save your profile"))
+    assert "/b/hackney/opportunities/" in page.url
+    site.submit(page.get_by_role("button", name="Sign up").first)
+    assert "You have a place" in page.get_by_role("status").inner_text()
+    site.goto("/volunteering/responses")
+    assert "Signed up, awaiting a reply" in page.get_by_role("main").inner_text()
+    site.submit(page.get_by_role("button", name="Sign out"))
+
+    site.sign_in(ADMIN, PASSWORD)
+    site.goto("/b/hackney/admin/volunteering/responses")
+    page.get_by_label("Decision for Vic Volunteer").select_option("accepted")
+    site.submit(page.get_by_role("button", name="Save the decision for Vic Volunteer"))
+    assert "Saved: accepted" in page.get_by_role("status").inner_text()
+    site.submit(page.get_by_role("link", name="Vic Volunteer"))
+    assert "Eve Emergency" in page.get_by_role("main").inner_text()

@@ -255,6 +255,35 @@ def _opportunity_session(side_name: str, made: dict[str, Any]) -> Any:
     )
 
 
+def _volunteer_response(side_name: str, made: dict[str, Any]) -> Any:
+    """A volunteer who engaged with this workspace only, whose profile (emergency contact,
+    adjustments) is private: no other workspace may ever see it."""
+    from londonhub.platform.core.accounts import create_user
+    from londonhub.tenants.volunteering.models import (
+        ResponseStatus,
+        VolunteerProfile,
+        VolunteerResponse,
+    )
+
+    person = create_user(f"volunteer@{side_name}.example.org", f"Volunteer {side_name}", None)
+    db.session.add(
+        VolunteerProfile(
+            user_id=person.id,
+            emergency_name=f"Emergency {_private(side_name)}",
+            emergency_phone="020 7946 0999",
+            adjustments=f"Adjustments {_private(side_name)}",
+        )
+    )
+    return VolunteerResponse(
+        opportunity_id=made["Opportunity"].id,
+        session_id=made["OpportunitySession"].id,
+        user_id=person.id,
+        status=ResponseStatus.PENDING,
+        holds_place=True,
+        message=f"Message {_private(side_name)}",
+    )
+
+
 #: model class name -> factory(side name, rows made so far) returning one unsaved row, made in
 #: this order inside the workspace's context. Every tenant-owned model needs one.
 TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
@@ -271,6 +300,7 @@ TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "LocalGroup": _local_group,
     "Opportunity": _opportunity,
     "OpportunitySession": _opportunity_session,
+    "VolunteerResponse": _volunteer_response,
 }
 
 
@@ -306,6 +336,7 @@ def build_side(name: str, make_user: Callable[..., Any]) -> Side:
             db.session.add(made[model_name])
             db.session.flush()
         side.objects = {model_name: row.id for model_name, row in made.items()}
+        side.objects["Volunteer"] = made["VolunteerResponse"].user_id
         db.session.commit()
     side.objects["Membership"] = db.session.scalar(
         select(Membership.id).where(
@@ -384,6 +415,9 @@ PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     "group_id": lambda w: w.b.objects["LocalGroup"],
     "opportunity_id": lambda w: w.b.objects["Opportunity"],
     "session_id": lambda w: w.b.objects["OpportunitySession"],
+    "response_id": lambda w: w.b.objects["VolunteerResponse"],
+    # B's volunteer: engaged with B only, so A may not see them at all.
+    "volunteer_id": lambda w: w.b.objects["Volunteer"],
     # A guess at B's secret feed address: only the real token opens the feed.
     "feed_token": lambda w: "feed-beta-guessed",
     # Stripe events are hub-level rows: only hub admins may touch them at all.

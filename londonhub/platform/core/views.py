@@ -46,6 +46,10 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+#: The same check for other areas' "next" and "back" parameters.
+safe_next = _safe_next
+
+
 def _sign_in(user) -> None:  # noqa: ANN001
     session.clear()  # a fresh session on sign-in: no fixation
     login_user(user)

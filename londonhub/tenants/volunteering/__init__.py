@@ -7,15 +7,18 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from londonhub.platform.core.accounts import register_account_section
     from londonhub.platform.core.workspaces import register_workspace_section
 
     from . import (
         models,  # noqa: F401 - the tables
         seed,  # noqa: F401 - registers the demo groups and opportunities
     )
-    from .views import admin, public
+    from .views import admin, admin_responses, public, volunteer  # noqa: F401 - routes
 
     app.register_blueprint(public.bp)
     app.register_blueprint(public.public_bp)
     app.register_blueprint(admin.admin_bp)
+    app.register_blueprint(volunteer.me_bp)
     register_workspace_section(app, public.workspace_section)
+    register_account_section(app, volunteer.account_section)

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -31,8 +32,8 @@ from londonhub.platform.core.forms import (
     website_field,
 )
 
-from .models import OpportunityStatus, Schedule
-from .vocab import CAUSES, GROUP_KINDS, SKILLS
+from .models import CONSENTS, OpportunityStatus, Schedule
+from .vocab import AVAILABILITY, CAUSES, GROUP_KINDS, SKILLS
 
 
 def _address_field() -> StringField:
@@ -203,3 +204,48 @@ class SearchForm(FlaskForm):
 
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The end of the date range must be on or after its start")
+
+
+class ProfileForm(FlaskForm):
+    """A person's own volunteer profile, across London."""
+
+    home_borough = SelectField(
+        "Home borough", choices=choices([("", "Choose your borough")]), validate_choice=False
+    )
+    causes = MultiCheckboxField("Causes you care about", choices=choices(CAUSES.items()))
+    skills = MultiCheckboxField("Skills you could offer", choices=choices(SKILLS.items()))
+    availability = MultiCheckboxField("When you are free", choices=choices(AVAILABILITY.items()))
+    adjustments = TextAreaField(
+        "Adjustments you need",
+        filters=[strip],
+        validators=_optional_text("Adjustments", 2000),
+    )
+    date_of_birth = DateField("Date of birth", validators=[Optional()])
+    emergency_name = StringField(
+        "Emergency contact's name", filters=[strip], validators=_optional_text("The name", 200)
+    )
+    emergency_phone = phone_field("Emergency contact's phone")
+    share_profile = BooleanField(CONSENTS["share_profile"])
+    email_updates = BooleanField(CONSENTS["email_updates"])
+
+
+class RespondForm(FlaskForm):
+    """Sign up for a session (session_id) or say you are interested (no session)."""
+
+    workspace = HiddenField(validators=[DataRequired()])
+    opportunity_id = HiddenField(validators=[DataRequired()])
+    session_id = HiddenField()
+    message = TextAreaField(
+        "Anything the organisers should know (optional)",
+        filters=[strip],
+        validators=_optional_text("Your message", 2000),
+    )
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField(
+        "Decision",
+        choices=choices(
+            [("accepted", "Accept"), ("waitlisted", "Waiting list"), ("declined", "Decline")]
+        ),
+    )

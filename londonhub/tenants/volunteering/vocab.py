@@ -46,6 +46,14 @@ SKILLS: dict[str, str] = {
     "trustee": "Trustee and governance",
 }
 
+AVAILABILITY: dict[str, str] = {
+    "weekday_daytime": "Weekday daytimes",
+    "weekday_evening": "Weekday evenings",
+    "weekend": "Weekends",
+    "from_home": "From home, at any time",
+}
+AVAILABILITY_KEYS = tuple(AVAILABILITY)
+
 GROUP_KINDS: dict[str, str] = {
     "charity": "Registered charity",
     "cio": "Charitable incorporated organisation (CIO)",

@@ -1,0 +1,363 @@
+"""Responses: a person expresses interest in an opportunity or signs up for a session; the
+workspace accepts, declines or waitlists them, and each change emails the person.
+
+Places: a sign-up takes a place by one conditional UPDATE of its session (`places_taken + 1
+WHERE places_taken < places`). The database applies those one at a time (PostgreSQL re-checks
+the WHERE on the row another transaction just changed; SQLite has one writer), so when two
+people take the last place at once exactly one gets it and the other is waitlisted.
+Duplicates are refused by unique keys, also under concurrent requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from londonhub.platform.core.access import require_role
+from londonhub.platform.core.audit import record
+from londonhub.platform.core.extensions import db
+from londonhub.platform.core.identity import Role, User
+from londonhub.platform.core.links import external_url
+from londonhub.platform.core.mail import send_email
+from londonhub.platform.core.tenancy import Workspace, hub_scope, tenant_context
+from londonhub.platform.core.timeutil import as_utc, in_london, london_today, utcnow
+
+from ..models import (
+    Opportunity,
+    OpportunitySession,
+    ResponseStatus,
+    VolunteerResponse,
+)
+from . import NotFound, VolunteeringError
+from .opportunities import get_public_opportunity, get_session, is_open
+from .profiles import age_on, consents, get_profile
+
+#: Statuses a workspace can set, and the ones that count as a live response.
+DECISIONS = (ResponseStatus.ACCEPTED, ResponseStatus.DECLINED, ResponseStatus.WAITLISTED)
+LIVE = (
+    ResponseStatus.INTERESTED,
+    ResponseStatus.PENDING,
+    ResponseStatus.ACCEPTED,
+    ResponseStatus.WAITLISTED,
+)
+
+
+class NeedsProfile(VolunteeringError):
+    """The person has no volunteer profile (or has not agreed to share it) yet."""
+
+
+def _take_place(workspace: Workspace, session_id: int) -> bool:
+    """Take one place on the session if one is free; True when taken."""
+    with tenant_context(workspace.id):
+        result = db.session.execute(
+            update(OpportunitySession)
+            .where(
+                OpportunitySession.tenant_id == workspace.id,
+                OpportunitySession.id == session_id,
+                OpportunitySession.places_taken < OpportunitySession.places,
+            )
+            .values(places_taken=OpportunitySession.places_taken + 1)
+            .execution_options(synchronize_session=False)
+        )
+    return result.rowcount == 1
+
+
+def _release_place(workspace: Workspace, response: VolunteerResponse) -> None:
+    if not response.holds_place or response.session_id is None:
+        return
+    with tenant_context(workspace.id):
+        db.session.execute(
+            update(OpportunitySession)
+            .where(
+                OpportunitySession.tenant_id == workspace.id,
+                OpportunitySession.id == response.session_id,
+                OpportunitySession.places_taken > 0,
+            )
+            .values(places_taken=OpportunitySession.places_taken - 1)
+            .execution_options(synchronize_session=False)
+        )
+        response.holds_place = False
+
+
+def _check_volunteer(
+    user: User, opportunity: Opportunity, session: OpportunitySession | None
+) -> None:
+    profile = get_profile(user)
+    if profile is None or not consents(user)["share_profile"]:
+        raise NeedsProfile(
+            "Fill in your volunteer profile and agree to share it with the organisers first"
+        )
+    if opportunity.minimum_age:
+        if profile.date_of_birth is None:
+            raise NeedsProfile(
+                f"You must be at least {opportunity.minimum_age}: add your date of birth to "
+                "your volunteer profile"
+            )
+        day = in_london(session.starts_at).date() if session else london_today()
+        if age_on(profile.date_of_birth, day) < opportunity.minimum_age:
+            raise VolunteeringError(
+                f"You must be at least {opportunity.minimum_age} to volunteer here", "session_id"
+            )
+
+
+def respond(
+    user: User,
+    workspace: Workspace,
+    opportunity_id: int,
+    session_id: int | None = None,
+    message: str = "",
+) -> VolunteerResponse:
+    """Sign up for a session (a place if one is free, else the waiting list), or express
+    interest in the opportunity (no session). Refuses duplicates and people under age."""
+    opportunity, _group = get_public_opportunity(workspace, opportunity_id)
+    if not (is_open(opportunity) and workspace.is_active):
+        raise VolunteeringError("This opportunity is not taking volunteers now")
+    session = get_session(workspace, opportunity_id, session_id) if session_id else None
+    if session is not None and as_utc(session.starts_at) <= utcnow():
+        raise VolunteeringError("That session has already started", "session_id")
+    _check_volunteer(user, opportunity, session)
+    with tenant_context(workspace.id):
+        existing = db.session.scalar(
+            select(VolunteerResponse).where(
+                VolunteerResponse.tenant_id == workspace.id,
+                VolunteerResponse.opportunity_id == opportunity_id,
+                VolunteerResponse.user_id == user.id,
+                VolunteerResponse.session_id.is_(None)
+                if session is None
+                else VolunteerResponse.session_id == session.id,
+            )
+        )
+        if existing is not None and existing.status != ResponseStatus.WITHDRAWN:
+            raise VolunteeringError(_duplicate(session), "session_id")
+        response = existing or VolunteerResponse(
+            opportunity_id=opportunity_id,
+            session_id=session.id if session else None,
+            user_id=user.id,
+        )
+        response.message = message.strip()[:2000]
+        response.status = ResponseStatus.INTERESTED
+        if existing is None:
+            try:
+                with db.session.begin_nested():
+                    db.session.add(response)
+                    db.session.flush()
+            except IntegrityError:
+                raise VolunteeringError(_duplicate(session), "session_id") from None
+        if session is not None:
+            taken = _take_place(workspace, session.id)
+            response.holds_place = taken
+            response.status = ResponseStatus.PENDING if taken else ResponseStatus.WAITLISTED
+        db.session.flush()
+    record(
+        "volunteering.responded",
+        f"{user.name} {response.status.label.lower()}: {opportunity.title}",
+        workspace=workspace,
+        actor=user,
+        response_id=response.id,
+    )
+    _email(user, workspace, opportunity, session, response.status)
+    return response
+
+
+def _duplicate(session: OpportunitySession | None) -> str:
+    if session is None:
+        return "You have already said you are interested in this opportunity"
+    return "You have already signed up for this session"
+
+
+_SUBJECTS = {
+    ResponseStatus.INTERESTED: "We have passed on your interest",
+    ResponseStatus.PENDING: "You have a place, waiting for confirmation",
+    ResponseStatus.WAITLISTED: "You are on the waiting list",
+    ResponseStatus.ACCEPTED: "You are confirmed",
+    ResponseStatus.DECLINED: "An update on your volunteering",
+    ResponseStatus.WITHDRAWN: "You have withdrawn",
+}
+
+
+def _email(
+    user: User,
+    workspace: Workspace,
+    opportunity: Opportunity,
+    session: OpportunitySession | None,
+    status: ResponseStatus,
+) -> None:
+    when = f" on {in_london(session.starts_at):%A %-d %B %Y at %H:%M}" if session else ""
+    link = external_url(
+        "volunteering_public.opportunity", slug=workspace.slug, opportunity_id=opportunity.id
+    )
+    mine = external_url("volunteering_me.responses")
+    body = (
+        f"Hello {user.name},\n\n"
+        f"{opportunity.title}{when}, with {workspace.name}: {status.label.lower()}.\n\n"
+        f"The opportunity: {link}\nYour volunteering: {mine}\n"
+    )
+    send_email(user.email, f"{_SUBJECTS[status]}: {opportunity.title}", body)
+
+
+def decide(
+    user: User, workspace: Workspace, response_id: int, decision: ResponseStatus
+) -> VolunteerResponse:
+    """Accept, decline or waitlist a response; emails the volunteer. Accepting someone
+    without a place takes one (refused when the session is full); declining or waitlisting
+    frees their place."""
+    require_role(user, workspace, Role.STAFF, write=True)
+    if decision not in DECISIONS:
+        raise VolunteeringError("Choose accept, decline or waiting list", "decision")
+    response = get_response(workspace, response_id)
+    if response.status == ResponseStatus.WITHDRAWN:
+        raise VolunteeringError("The volunteer has withdrawn")
+    if response.status == decision:
+        return response
+    with tenant_context(workspace.id):
+        if decision == ResponseStatus.ACCEPTED:
+            if response.session_id is not None and not response.holds_place:
+                if not _take_place(workspace, response.session_id):
+                    raise VolunteeringError(
+                        "The session is full: decline someone or add places first"
+                    )
+                response.holds_place = True
+        else:
+            _release_place(workspace, response)
+        response.status = decision
+        db.session.flush()
+        opportunity = db.session.get(Opportunity, response.opportunity_id)
+        session = (
+            db.session.get(OpportunitySession, response.session_id) if response.session_id else None
+        )
+        volunteer = db.session.get(User, response.user_id)
+    record(
+        "volunteering.decided",
+        f"{volunteer.name}: {decision.label.lower()} for {opportunity.title}",
+        workspace=workspace,
+        actor=user,
+        response_id=response.id,
+    )
+    _email(volunteer, workspace, opportunity, session, decision)
+    return response
+
+
+def get_response(workspace: Workspace, response_id: int) -> VolunteerResponse:
+    with tenant_context(workspace.id):
+        found = db.session.scalar(
+            select(VolunteerResponse).where(
+                VolunteerResponse.tenant_id == workspace.id, VolunteerResponse.id == response_id
+            )
+        )
+    if found is None:
+        raise NotFound("There is no such response")
+    return found
+
+
+@dataclass
+class ResponseRow:
+    response: VolunteerResponse
+    opportunity_title: str
+    session_starts: datetime | None
+    volunteer_name: str
+    volunteer_email: str
+
+
+def list_responses(
+    workspace: Workspace, opportunity_id: int | None = None, user_id: int | None = None
+) -> list[ResponseRow]:
+    """The workspace's responses with their opportunity, session and person, in one query.
+    Only people who responded here appear: that is what engaging means."""
+    query = (
+        select(
+            VolunteerResponse,
+            Opportunity.title,
+            OpportunitySession.starts_at,
+            User.name,
+            User.email,
+        )
+        .join(
+            Opportunity,
+            (Opportunity.tenant_id == VolunteerResponse.tenant_id)
+            & (Opportunity.id == VolunteerResponse.opportunity_id),
+        )
+        .outerjoin(
+            OpportunitySession,
+            (OpportunitySession.tenant_id == VolunteerResponse.tenant_id)
+            & (OpportunitySession.id == VolunteerResponse.session_id),
+        )
+        .join(User, User.id == VolunteerResponse.user_id)
+        .where(VolunteerResponse.tenant_id == workspace.id)
+        .order_by(VolunteerResponse.created_at.desc(), VolunteerResponse.id.desc())
+    )
+    if opportunity_id is not None:
+        query = query.where(VolunteerResponse.opportunity_id == opportunity_id)
+    if user_id is not None:
+        query = query.where(VolunteerResponse.user_id == user_id)
+    with tenant_context(workspace.id):
+        rows = db.session.execute(query).all()
+    return [ResponseRow(*row) for row in rows]
+
+
+@dataclass
+class MyResponse:
+    response: VolunteerResponse
+    opportunity_title: str
+    session_starts: datetime | None
+    workspace_slug: str
+    workspace_name: str
+
+
+def my_responses(user: User) -> list[MyResponse]:
+    """The person's own responses across London (their own rows: not audited)."""
+    query = (
+        select(
+            VolunteerResponse,
+            Opportunity.title,
+            OpportunitySession.starts_at,
+            Workspace.slug,
+            Workspace.name,
+        )
+        .join(
+            Opportunity,
+            (Opportunity.tenant_id == VolunteerResponse.tenant_id)
+            & (Opportunity.id == VolunteerResponse.opportunity_id),
+        )
+        .outerjoin(
+            OpportunitySession,
+            (OpportunitySession.tenant_id == VolunteerResponse.tenant_id)
+            & (OpportunitySession.id == VolunteerResponse.session_id),
+        )
+        .join(Workspace, Workspace.id == VolunteerResponse.tenant_id)
+        .where(VolunteerResponse.user_id == user.id)
+        .order_by(VolunteerResponse.created_at.desc(), VolunteerResponse.id.desc())
+    )
+    with hub_scope("a volunteer's own responses", audit=False):
+        rows = db.session.execute(query).all()
+    return [MyResponse(*row) for row in rows]
+
+
+def withdraw(user: User, response_id: int) -> VolunteerResponse:
+    """The volunteer withdraws their own response (freeing any place)."""
+    with hub_scope("a volunteer's own response", audit=False):
+        found = db.session.scalar(
+            select(VolunteerResponse).where(
+                VolunteerResponse.id == response_id, VolunteerResponse.user_id == user.id
+            )
+        )
+    if found is None:
+        raise NotFound("There is no such response in your account")
+    workspace = db.session.get(Workspace, found.tenant_id)
+    if found.status in (ResponseStatus.WITHDRAWN, ResponseStatus.DECLINED):
+        raise VolunteeringError("This response is already closed")
+    with tenant_context(workspace.id):
+        _release_place(workspace, found)
+        found.status = ResponseStatus.WITHDRAWN
+        db.session.flush()
+        opportunity = db.session.get(Opportunity, found.opportunity_id)
+    record(
+        "volunteering.withdrawn",
+        f"{user.name} withdrew from {opportunity.title}",
+        workspace=workspace,
+        actor=user,
+        response_id=found.id,
+    )
+    return found

@@ -1,0 +1,61 @@
+"""The workspace's view of people who responded: responses with accept / decline / waiting
+list, and the profile of a volunteer who engaged with this workspace (and only then)."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from londonhub.platform.core.extensions import db
+from londonhub.platform.core.views import safe_next
+
+from ..forms import DecisionForm
+from ..models import ResponseStatus
+from ..operations import VolunteeringError, opportunities, profiles, signups
+from .admin import admin_bp
+
+
+@admin_bp.get("/responses")
+def responses():  # noqa: ANN201
+    opportunity_id = request.args.get("opportunity", type=int)
+    found = opportunities.get_opportunity(g.tenant, opportunity_id) if opportunity_id else None
+    return render_template(
+        "volunteering/admin_responses.html",
+        rows=signups.list_responses(g.tenant, opportunity_id),
+        opportunity=found,
+        form=DecisionForm(),
+    )
+
+
+@admin_bp.post("/responses/<int:response_id>/decide")
+def decide(response_id: int):  # noqa: ANN201
+    signups.get_response(g.tenant, response_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash("Choose accept, waiting list or decline.", "error")
+        return redirect(url_for(".responses"))
+    try:
+        response = signups.decide(
+            current_user, g.tenant, response_id, ResponseStatus(form.decision.data)
+        )
+        label = response.status.label.lower()
+    except VolunteeringError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"Saved: {label}. We have emailed the volunteer.", "success")
+    return redirect(_back())
+
+
+def _back() -> str:
+    return safe_next(request.form.get("back")) or url_for(".responses")
+
+
+@admin_bp.get("/volunteers/<int:volunteer_id>")
+def volunteer(volunteer_id: int):  # noqa: ANN201
+    engaged = profiles.engaged_profile(g.tenant, volunteer_id)
+    rows = signups.list_responses(g.tenant, user_id=volunteer_id)
+    return render_template(
+        "volunteering/admin_volunteer.html", engaged=engaged, rows=rows, form=DecisionForm()
+    )
