@@ -284,6 +284,18 @@ def _volunteer_response(side_name: str, made: dict[str, Any]) -> Any:
     )
 
 
+def _volunteer_hours(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.tenants.volunteering.models import VolunteerHours
+
+    return VolunteerHours(
+        opportunity_id=made["Opportunity"].id,
+        user_id=made["VolunteerResponse"].user_id,
+        day=utcnow().date(),
+        minutes=120,
+        note=f"Hours {_private(side_name)}",
+    )
+
+
 #: model class name -> factory(side name, rows made so far) returning one unsaved row, made in
 #: this order inside the workspace's context. Every tenant-owned model needs one.
 TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
@@ -301,6 +313,7 @@ TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "Opportunity": _opportunity,
     "OpportunitySession": _opportunity_session,
     "VolunteerResponse": _volunteer_response,
+    "VolunteerHours": _volunteer_hours,
 }
 
 
@@ -416,6 +429,7 @@ PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     "opportunity_id": lambda w: w.b.objects["Opportunity"],
     "session_id": lambda w: w.b.objects["OpportunitySession"],
     "response_id": lambda w: w.b.objects["VolunteerResponse"],
+    "hours_id": lambda w: w.b.objects["VolunteerHours"],
     # B's volunteer: engaged with B only, so A may not see them at all.
     "volunteer_id": lambda w: w.b.objects["Volunteer"],
     # A guess at B's secret feed address: only the real token opens the feed.

@@ -1,5 +1,6 @@
-"""Volunteering: local groups, opportunities published on their behalf, and their sessions;
-London-wide search at /opportunities. Wired by `init_app`, called from `create_app`."""
+"""Volunteering: local groups, opportunities published on their behalf and their sessions,
+London-wide search at /opportunities, volunteer profiles, sign-ups with waiting lists and
+time-limited offers, and verified hours. Wired by `init_app`, called from `create_app`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ def init_app(app: Flask) -> None:
     from londonhub.platform.core.workspaces import register_workspace_section
 
     from . import (
+        cli,
         models,  # noqa: F401 - the tables
         seed,  # noqa: F401 - registers the demo groups and opportunities
     )
@@ -22,3 +24,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(volunteer.me_bp)
     register_workspace_section(app, public.workspace_section)
     register_account_section(app, volunteer.account_section)
+    app.cli.add_command(cli.volunteering_cli)

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -249,3 +250,29 @@ class DecisionForm(FlaskForm):
             [("accepted", "Accept"), ("waitlisted", "Waiting list"), ("declined", "Decline")]
         ),
     )
+
+
+class HoursForm(FlaskForm):
+    """Time given to an opportunity the person was accepted on."""
+
+    placement = SelectField(
+        "Opportunity",
+        validate_choice=False,
+        validators=[DataRequired("Choose the opportunity you volunteered for")],
+    )
+    day = DateField("Date", validators=[InputRequired("Enter the date you volunteered")])
+    hours = DecimalField(
+        "Hours",
+        places=2,
+        validators=[
+            InputRequired("Enter the time you gave, like 2 or 1.5 hours"),
+            NumberRange(min=0.25, max=24, message="Enter from 0.25 to 24 hours"),
+        ],
+    )
+    note = StringField(
+        "What you did (optional)", filters=[strip], validators=_optional_text("The note", 500)
+    )
+
+
+class VerifyForm(FlaskForm):
+    verified = SelectField("Verify", choices=choices([("yes", "Verify"), ("no", "Do not verify")]))

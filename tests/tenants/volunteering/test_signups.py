@@ -218,10 +218,12 @@ def test_the_workspace_accepts_declines_and_waitlists_and_each_change_emails(
     assert "The session is full" in decide(two, "accepted")
     assert "Saved: accepted" in decide(one, "accepted")
     assert places_taken(hackney, opportunity_id) == [1]
-    assert "Saved: declined" in decide(one, "declined")  # frees the place
-    assert places_taken(hackney, opportunity_id) == [0]
+    assert "Saved: declined" in decide(one, "declined")
+    # The freed place is offered to the first person waiting.
+    assert places_taken(hackney, opportunity_id) == [1]
+    assert "A place is free for you" in outbox.to("second@example.org")[-1]["Subject"]
     assert "Saved: accepted" in decide(two, "accepted")
-    assert "Saved: on the waiting list" in decide(two, "waitlisted")
+    assert "Saved: on the waiting list" in decide(two, "waitlisted")  # frees it, nobody waits
     assert places_taken(hackney, opportunity_id) == [0]
     subjects = [m["Subject"].split(":")[0] for m in outbox.to("first@example.org")]
     assert subjects == [
@@ -229,7 +231,7 @@ def test_the_workspace_accepts_declines_and_waitlists_and_each_change_emails(
         "You are confirmed",
         "An update on your volunteering",
     ]
-    assert len(outbox.to("second@example.org")) == 3
+    assert len(outbox.to("second@example.org")) == 4
 
 
 def test_a_volunteer_withdraws_and_frees_their_place(

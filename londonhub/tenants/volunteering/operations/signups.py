@@ -1,11 +1,10 @@
 """Responses: a person expresses interest in an opportunity or signs up for a session; the
 workspace accepts, declines or waitlists them, and each change emails the person.
 
-Places: a sign-up takes a place by one conditional UPDATE of its session (`places_taken + 1
-WHERE places_taken < places`). The database applies those one at a time (PostgreSQL re-checks
-the WHERE on the row another transaction just changed; SQLite has one writer), so when two
-people take the last place at once exactly one gets it and the other is waitlisted.
-Duplicates are refused by unique keys, also under concurrent requests.
+A sign-up takes a place if one is free (`places.take_place`: when two people take the last
+place at once exactly one gets it, the other is waitlisted); a place given back is offered
+to the first on the waiting list (`waitlist.promote`). Duplicates are refused by unique keys,
+also under concurrent requests.
 """
 
 from __future__ import annotations
@@ -13,15 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from londonhub.platform.core.access import require_role
 from londonhub.platform.core.audit import record
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role, User
-from londonhub.platform.core.links import external_url
-from londonhub.platform.core.mail import send_email
 from londonhub.platform.core.tenancy import Workspace, hub_scope, tenant_context
 from londonhub.platform.core.timeutil import as_utc, in_london, london_today, utcnow
 
@@ -32,8 +29,11 @@ from ..models import (
     VolunteerResponse,
 )
 from . import NotFound, VolunteeringError
+from .notify import email_volunteer
 from .opportunities import get_public_opportunity, get_session, is_open
+from .places import release_place, take_place
 from .profiles import age_on, consents, get_profile
+from .waitlist import promote
 
 #: Statuses a workspace can set, and the ones that count as a live response.
 DECISIONS = (ResponseStatus.ACCEPTED, ResponseStatus.DECLINED, ResponseStatus.WAITLISTED)
@@ -47,39 +47,6 @@ LIVE = (
 
 class NeedsProfile(VolunteeringError):
     """The person has no volunteer profile (or has not agreed to share it) yet."""
-
-
-def _take_place(workspace: Workspace, session_id: int) -> bool:
-    """Take one place on the session if one is free; True when taken."""
-    with tenant_context(workspace.id):
-        result = db.session.execute(
-            update(OpportunitySession)
-            .where(
-                OpportunitySession.tenant_id == workspace.id,
-                OpportunitySession.id == session_id,
-                OpportunitySession.places_taken < OpportunitySession.places,
-            )
-            .values(places_taken=OpportunitySession.places_taken + 1)
-            .execution_options(synchronize_session=False)
-        )
-    return result.rowcount == 1
-
-
-def _release_place(workspace: Workspace, response: VolunteerResponse) -> None:
-    if not response.holds_place or response.session_id is None:
-        return
-    with tenant_context(workspace.id):
-        db.session.execute(
-            update(OpportunitySession)
-            .where(
-                OpportunitySession.tenant_id == workspace.id,
-                OpportunitySession.id == response.session_id,
-                OpportunitySession.places_taken > 0,
-            )
-            .values(places_taken=OpportunitySession.places_taken - 1)
-            .execution_options(synchronize_session=False)
-        )
-        response.holds_place = False
 
 
 def _check_volunteer(
@@ -147,7 +114,7 @@ def respond(
             except IntegrityError:
                 raise VolunteeringError(_duplicate(session), "session_id") from None
         if session is not None:
-            taken = _take_place(workspace, session.id)
+            taken = take_place(workspace, session.id)
             response.holds_place = taken
             response.status = ResponseStatus.PENDING if taken else ResponseStatus.WAITLISTED
         db.session.flush()
@@ -158,7 +125,7 @@ def respond(
         actor=user,
         response_id=response.id,
     )
-    _email(user, workspace, opportunity, session, response.status)
+    email_volunteer(user, workspace, opportunity, session, response.status)
     return response
 
 
@@ -166,36 +133,6 @@ def _duplicate(session: OpportunitySession | None) -> str:
     if session is None:
         return "You have already said you are interested in this opportunity"
     return "You have already signed up for this session"
-
-
-_SUBJECTS = {
-    ResponseStatus.INTERESTED: "We have passed on your interest",
-    ResponseStatus.PENDING: "You have a place, waiting for confirmation",
-    ResponseStatus.WAITLISTED: "You are on the waiting list",
-    ResponseStatus.ACCEPTED: "You are confirmed",
-    ResponseStatus.DECLINED: "An update on your volunteering",
-    ResponseStatus.WITHDRAWN: "You have withdrawn",
-}
-
-
-def _email(
-    user: User,
-    workspace: Workspace,
-    opportunity: Opportunity,
-    session: OpportunitySession | None,
-    status: ResponseStatus,
-) -> None:
-    when = f" on {in_london(session.starts_at):%A %-d %B %Y at %H:%M}" if session else ""
-    link = external_url(
-        "volunteering_public.opportunity", slug=workspace.slug, opportunity_id=opportunity.id
-    )
-    mine = external_url("volunteering_me.responses")
-    body = (
-        f"Hello {user.name},\n\n"
-        f"{opportunity.title}{when}, with {workspace.name}: {status.label.lower()}.\n\n"
-        f"The opportunity: {link}\nYour volunteering: {mine}\n"
-    )
-    send_email(user.email, f"{_SUBJECTS[status]}: {opportunity.title}", body)
 
 
 def decide(
@@ -208,21 +145,24 @@ def decide(
     if decision not in DECISIONS:
         raise VolunteeringError("Choose accept, decline or waiting list", "decision")
     response = get_response(workspace, response_id)
-    if response.status == ResponseStatus.WITHDRAWN:
-        raise VolunteeringError("The volunteer has withdrawn")
+    if response.status in (ResponseStatus.WITHDRAWN, ResponseStatus.LAPSED):
+        raise VolunteeringError("The volunteer has withdrawn or let their offer lapse")
     if response.status == decision:
         return response
+    freed = False
     with tenant_context(workspace.id):
         if decision == ResponseStatus.ACCEPTED:
             if response.session_id is not None and not response.holds_place:
-                if not _take_place(workspace, response.session_id):
+                if not take_place(workspace, response.session_id):
                     raise VolunteeringError(
                         "The session is full: decline someone or add places first"
                     )
                 response.holds_place = True
         else:
-            _release_place(workspace, response)
+            freed = response.holds_place
+            release_place(workspace, response)
         response.status = decision
+        response.offer_expires_at = None
         db.session.flush()
         opportunity = db.session.get(Opportunity, response.opportunity_id)
         session = (
@@ -236,7 +176,9 @@ def decide(
         actor=user,
         response_id=response.id,
     )
-    _email(volunteer, workspace, opportunity, session, decision)
+    email_volunteer(volunteer, workspace, opportunity, session, decision)
+    if freed:
+        promote(workspace, response.session_id, skip=response.id)
     return response
 
 
@@ -348,9 +290,11 @@ def withdraw(user: User, response_id: int) -> VolunteerResponse:
     workspace = db.session.get(Workspace, found.tenant_id)
     if found.status in (ResponseStatus.WITHDRAWN, ResponseStatus.DECLINED):
         raise VolunteeringError("This response is already closed")
+    freed = found.holds_place
     with tenant_context(workspace.id):
-        _release_place(workspace, found)
+        release_place(workspace, found)
         found.status = ResponseStatus.WITHDRAWN
+        found.offer_expires_at = None
         db.session.flush()
         opportunity = db.session.get(Opportunity, found.opportunity_id)
     record(
@@ -360,4 +304,6 @@ def withdraw(user: User, response_id: int) -> VolunteerResponse:
         actor=user,
         response_id=found.id,
     )
+    if freed:
+        promote(workspace, found.session_id)
     return found

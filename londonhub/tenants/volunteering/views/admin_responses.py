@@ -1,5 +1,6 @@
 """The workspace's view of people who responded: responses with accept / decline / waiting
-list, and the profile of a volunteer who engaged with this workspace (and only then)."""
+list, the profile of a volunteer who engaged with this workspace (and only then), and the
+hours volunteers recorded, to verify."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from flask_login import current_user
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.views import safe_next
 
-from ..forms import DecisionForm
+from ..forms import DecisionForm, VerifyForm
 from ..models import ResponseStatus
-from ..operations import VolunteeringError, opportunities, profiles, signups
+from ..operations import VolunteeringError, hours, opportunities, profiles, signups
 from .admin import admin_bp
 
 
@@ -59,3 +60,24 @@ def volunteer(volunteer_id: int):  # noqa: ANN201
     return render_template(
         "volunteering/admin_volunteer.html", engaged=engaged, rows=rows, form=DecisionForm()
     )
+
+
+@admin_bp.get("/hours")
+def hours_list():  # noqa: ANN201
+    return render_template(
+        "volunteering/admin_hours.html", rows=hours.list_hours(g.tenant), form=VerifyForm()
+    )
+
+
+@admin_bp.post("/hours/<int:hours_id>/verify")
+def verify_hours(hours_id: int):  # noqa: ANN201
+    hours.get_hours(g.tenant, hours_id)
+    form = VerifyForm()
+    if not form.validate_on_submit():
+        flash("Choose verify or do not verify.", "error")
+        return redirect(url_for(".hours_list"))
+    entry = hours.verify(current_user, g.tenant, hours_id, form.verified.data == "yes")
+    label = entry.status.label.lower()
+    db.session.commit()
+    flash(f"Saved: {label}.", "success")
+    return redirect(url_for(".hours_list"))

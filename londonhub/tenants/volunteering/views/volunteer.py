@@ -4,18 +4,28 @@ form, as booking a room does). Thin: parse, call one operation, redirect."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
+from londonhub.platform.core.exports import csv_download
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.forms import choices
 from londonhub.platform.core.tenancy import get_workspace_by_slug
 from londonhub.platform.core.timeutil import london_today
 from londonhub.platform.core.views import safe_next
 
-from ..forms import ProfileForm, RespondForm
+from ..forms import HoursForm, ProfileForm, RespondForm
 from ..models import CONSENTS
-from ..operations import NotFound, VolunteeringError, profiles, search, signups
+from ..operations import NotFound, VolunteeringError, hours, profiles, search, signups, waitlist
 from ..operations.profiles import PROFILE_FIELDS
 
 me_bp = Blueprint("volunteering_me", __name__, template_folder="../templates")
@@ -136,3 +146,68 @@ def account_section(user):  # noqa: ANN001, ANN201
     return "volunteering/_account_section.html", {
         "has_profile": profiles.get_profile(user) is not None
     }
+
+
+@me_bp.post("/volunteering/responses/<int:response_id>/take-place")
+@login_required
+def take_offer(response_id: int):  # noqa: ANN201
+    try:
+        waitlist.accept_offer(current_user, response_id)
+    except NotFound:
+        db.session.rollback()
+        abort(404, description="There is no such response in your account.")
+    except VolunteeringError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("The place is yours. The organisers will confirm it.", "success")
+    return redirect(url_for(".responses"))
+
+
+def _hours_form() -> HoursForm:
+    form = HoursForm()
+    form.placement.choices = choices(
+        [("", "Choose one")]
+        + [(p.key, f"{p.title} ({p.workspace_name})") for p in hours.placements(current_user)]
+    )
+    return form
+
+
+@me_bp.route("/volunteering/hours", methods=["GET", "POST"])
+@login_required
+def my_hours():  # noqa: ANN201
+    form = _hours_form()
+    if form.validate_on_submit():
+        slug, _, opportunity_id = (form.placement.data or "").partition(":")
+        workspace = get_workspace_by_slug(slug)
+        try:
+            if workspace is None or not opportunity_id.isdigit():
+                raise VolunteeringError("Choose the opportunity you volunteered for", "placement")
+            hours.record_hours(
+                current_user,
+                workspace,
+                int(opportunity_id),
+                form.day.data,
+                round(float(form.hours.data) * 60),
+                form.note.data or "",
+            )
+        except VolunteeringError as exc:
+            db.session.rollback()
+            target = getattr(form, exc.field or "hours", form.hours)
+            target.errors = [*target.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash("Your hours are recorded. The organisers will verify them.", "success")
+            return redirect(url_for(".my_hours"))
+    items = hours.my_hours(current_user)
+    verified = sum(i.hours.minutes for i in items if i.hours.status.value == "verified")
+    return render_template(
+        "volunteering/my_hours.html", form=form, items=items, verified_hours=verified / 60
+    ), (400 if form.errors else 200)
+
+
+@me_bp.get("/volunteering/hours.csv")
+@login_required
+def hours_csv():  # noqa: ANN201
+    return csv_download(hours.verified_csv_rows(current_user), "verified-volunteering-hours.csv")

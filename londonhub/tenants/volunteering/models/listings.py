@@ -1,11 +1,9 @@
-"""Volunteering: local groups, the opportunities a workspace publishes on their behalf, each
-opportunity's sessions, and people's responses: tenant-owned, children referencing parents
-through `(tenant_id, parent_id)`. A volunteer's profile and consents are the person's own,
-hub-level like the user account.
+"""Listings: local groups, the opportunities a workspace publishes on their behalf, and each
+opportunity's sessions. Tenant-owned.
 
-A session's `places_taken` counts the sign-ups holding a place (pending or accepted); it only
-ever changes by one conditional UPDATE (`... WHERE places_taken < places`), so two people
-taking the last place at once cannot both get it, on PostgreSQL or SQLite.
+A session's `places_taken` counts the responses holding a place (pending, accepted or
+offered); it only ever changes by one conditional UPDATE (`... WHERE places_taken < places`),
+so two people taking the last place at once cannot both get it, on PostgreSQL or SQLite.
 """
 
 from __future__ import annotations
@@ -18,14 +16,11 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    UniqueConstraint,
     false,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -39,7 +34,7 @@ from londonhub.platform.core.tenancy import (
 )
 from londonhub.platform.core.timeutil import utcnow
 
-from .vocab import AVAILABILITY, CAUSES, GROUP_KINDS, SKILLS, labels, unpack
+from ..vocab import CAUSES, GROUP_KINDS, SKILLS, labels, unpack
 
 
 class OpportunityStatus(enum.StrEnum):
@@ -224,144 +219,3 @@ class OpportunitySession(TenantScoped, db.Model):
     @property
     def places_left(self) -> int:
         return max(self.places - self.places_taken, 0)
-
-
-# --- volunteers and their responses (slice 2) ----------------------------------------------------
-
-CONSENTS = {
-    "share_profile": (
-        "Share my volunteer profile, including my emergency contact, with the organisers "
-        "of the opportunities I respond to"
-    ),
-    "email_updates": "Email me about new opportunities that match my interests",
-}
-
-
-class VolunteerProfile(db.Model):
-    """One person's volunteer profile, across London: hub-level, like the user account.
-
-    Workspaces see it only once the person has engaged with them (responded to one of their
-    opportunities); the operations check that on every read."""
-
-    __tablename__ = "volunteer_profile"
-
-    id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ID_TYPE, ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
-    )
-    #: Workspace slug of the person's home borough.
-    home_borough: Mapped[str] = mapped_column(String(63), default="")
-    causes: Mapped[str] = mapped_column(String(500), default="")
-    skills: Mapped[str] = mapped_column(String(500), default="")
-    availability: Mapped[str] = mapped_column(String(200), default="")
-    #: Adjustments the person needs to volunteer (access, communication, ...).
-    adjustments: Mapped[str] = mapped_column(Text, default="")
-    #: For minimum ages; never shown to workspaces (only whether a minimum age is met).
-    date_of_birth: Mapped[date | None] = mapped_column(Date)
-    emergency_name: Mapped[str] = mapped_column(String(200), default="")
-    emergency_phone: Mapped[str] = mapped_column(String(40), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
-
-    @property
-    def cause_labels(self) -> list[str]:
-        return labels(self.causes, CAUSES)
-
-    @property
-    def skill_labels(self) -> list[str]:
-        return labels(self.skills, SKILLS)
-
-    @property
-    def availability_labels(self) -> list[str]:
-        return labels(self.availability, AVAILABILITY)
-
-
-class VolunteerConsent(db.Model):
-    """A consent the person gave or withdrew, kept as a history: never updated in place."""
-
-    __tablename__ = "volunteer_consent"
-    __table_args__ = (Index("ix_volunteer_consent_user", "user_id", "kind", "recorded_at"),)
-
-    id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ID_TYPE, ForeignKey("user_account.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(40))
-    given: Mapped[bool] = mapped_column(Boolean)
-    #: The wording the person saw.
-    wording: Mapped[str] = mapped_column(String(300))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class ResponseStatus(enum.StrEnum):
-    INTERESTED = "interested"  # expressed interest in the opportunity, no session
-    PENDING = "pending"  # signed up for a session, holding a place, awaiting the workspace
-    ACCEPTED = "accepted"
-    WAITLISTED = "waitlisted"
-    DECLINED = "declined"
-    WITHDRAWN = "withdrawn"  # by the volunteer
-
-    @property
-    def label(self) -> str:
-        return {
-            "interested": "Interested",
-            "pending": "Signed up, awaiting a reply",
-            "accepted": "Accepted",
-            "waitlisted": "On the waiting list",
-            "declined": "Declined",
-            "withdrawn": "Withdrawn",
-        }[self.value]
-
-
-class VolunteerResponse(TenantScoped, db.Model):
-    """A person's interest in an opportunity, or sign-up for one of its sessions.
-
-    One per person and session, and one interest per person and opportunity (the database
-    refuses duplicates even under concurrent requests). `holds_place` says whether the row
-    is counted in its session's `places_taken`."""
-
-    __tablename__ = "volunteering_response"
-    __table_args__ = tenant_table_args(
-        tenant_foreign_key(
-            ["opportunity_id"],
-            "volunteering_opportunity",
-            ["id"],
-            ondelete="CASCADE",
-            name="fk_volunteering_response_opportunity",
-        ),
-        tenant_foreign_key(
-            ["session_id"],
-            "volunteering_session",
-            ["id"],
-            ondelete="RESTRICT",
-            name="fk_volunteering_response_session",
-        ),
-        UniqueConstraint(
-            "tenant_id", "session_id", "user_id", name="uq_volunteering_response_session"
-        ),
-        Index(
-            "uq_volunteering_response_interest",
-            "tenant_id",
-            "opportunity_id",
-            "user_id",
-            unique=True,
-            postgresql_where=text("session_id IS NULL"),
-            sqlite_where=text("session_id IS NULL"),
-        ),
-        Index("ix_volunteering_response_opportunity", "tenant_id", "opportunity_id", "status"),
-        Index("ix_volunteering_response_user", "user_id"),
-    )
-
-    id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True)
-    opportunity_id: Mapped[int] = mapped_column(ID_TYPE)
-    session_id: Mapped[int | None] = mapped_column(ID_TYPE)
-    user_id: Mapped[int] = mapped_column(ID_TYPE, ForeignKey("user_account.id", ondelete="CASCADE"))
-    status: Mapped[ResponseStatus] = mapped_column(
-        _enum(ResponseStatus, "volunteering_response_status")
-    )
-    holds_place: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    message: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )

@@ -1,8 +1,9 @@
-"""volunteers: profiles and consents (hub-level, the person's own), responses (tenant-owned)
+"""volunteers: profiles and consents (hub-level, the person's own); responses and hours
+(tenant-owned)
 
 Revision ID: 20261201_0009
 Revises: 20261201_0008
-Create Date: 2026-12-01 11:11:09.505283
+Create Date: 2026-12-01 11:28:23.585761
 
 """
 from alembic import op
@@ -16,6 +17,9 @@ revision = '20261201_0009'
 down_revision = '20261201_0008'
 branch_labels = None
 depends_on = None
+
+#: Tenant-owned tables: each gets the tenant_isolation policy on PostgreSQL.
+TENANT_TABLES = ["volunteering_response", "volunteering_hours"]
 
 
 def upgrade():
@@ -50,14 +54,40 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_volunteer_profile')),
     sa.UniqueConstraint('user_id', name=op.f('uq_volunteer_profile_user_id'))
     )
+    op.create_table('volunteering_hours',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('opportunity_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('status', sa.Enum('submitted', 'verified', 'rejected', name='volunteering_hours_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('verified_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.CheckConstraint('minutes > 0 AND minutes <= 1440', name=op.f('ck_volunteering_hours_minutes_in_a_day')),
+    sa.ForeignKeyConstraint(['tenant_id', 'opportunity_id'], ['volunteering_opportunity.tenant_id', 'volunteering_opportunity.id'], name='fk_volunteering_hours_opportunity', ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['workspace.id'], name=op.f('fk_volunteering_hours_tenant_id_workspace'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_volunteering_hours_user_id_user_account'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['verified_by_id'], ['user_account.id'], name=op.f('fk_volunteering_hours_verified_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volunteering_hours')),
+    sa.UniqueConstraint('tenant_id', 'id', name=op.f('uq_volunteering_hours_tenant_id_id'))
+    )
+    with op.batch_alter_table('volunteering_hours', schema=None) as batch_op:
+        batch_op.create_index('ix_volunteering_hours_status', ['tenant_id', 'status', 'day'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volunteering_hours_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_volunteering_hours_user_day', ['user_id', 'day'], unique=False)
+
     op.create_table('volunteering_response',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('opportunity_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('session_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('status', sa.Enum('interested', 'pending', 'accepted', 'waitlisted', 'declined', 'withdrawn', name='volunteering_response_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('status', sa.Enum('interested', 'pending', 'accepted', 'waitlisted', 'declined', 'withdrawn', 'offered', 'lapsed', name='volunteering_response_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('holds_place', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('offer_expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -76,11 +106,13 @@ def upgrade():
         batch_op.create_index('uq_volunteering_response_interest', ['tenant_id', 'opportunity_id', 'user_id'], unique=True, postgresql_where=sa.text('session_id IS NULL'), sqlite_where=sa.text('session_id IS NULL'))
 
     # ### end Alembic commands ###
-    enable_tenant_rls(op, "volunteering_response")
+    for table in TENANT_TABLES:
+        enable_tenant_rls(op, table)
 
 
 def downgrade():
-    disable_tenant_rls(op, "volunteering_response")
+    for table in reversed(TENANT_TABLES):
+        disable_tenant_rls(op, table)
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('volunteering_response', schema=None) as batch_op:
         batch_op.drop_index('uq_volunteering_response_interest', postgresql_where=sa.text('session_id IS NULL'), sqlite_where=sa.text('session_id IS NULL'))
@@ -89,6 +121,12 @@ def downgrade():
         batch_op.drop_index('ix_volunteering_response_opportunity')
 
     op.drop_table('volunteering_response')
+    with op.batch_alter_table('volunteering_hours', schema=None) as batch_op:
+        batch_op.drop_index('ix_volunteering_hours_user_day')
+        batch_op.drop_index(batch_op.f('ix_volunteering_hours_tenant_id'))
+        batch_op.drop_index('ix_volunteering_hours_status')
+
+    op.drop_table('volunteering_hours')
     op.drop_table('volunteer_profile')
     with op.batch_alter_table('volunteer_consent', schema=None) as batch_op:
         batch_op.drop_index('ix_volunteer_consent_user')
