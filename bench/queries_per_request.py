@@ -20,7 +20,15 @@ from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Membership, Role, User
 from londonhub.platform.core.workspaces import create_workspace
 
-PAGES = ["/", "/hub/", "/hub/audit", "/b/ws-0/", "/b/ws-0/admin/", "/b/ws-0/admin/members"]
+PAGES = [
+    "/",
+    "/hub/",
+    "/hub/audit",
+    "/b/ws-0/",
+    "/b/ws-0/admin/",
+    "/b/ws-0/admin/members",
+    "/opportunities",
+]
 
 
 def build(url: str, workspaces: int, members: int) -> dict[str, tuple[int, float]]:

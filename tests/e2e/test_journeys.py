@@ -169,6 +169,7 @@ def test_borough_admin_invites_staff_who_accept(site: Site, hackney, make_user, 
         "Public profile",
         "Staff and roles",
         "Rooms",
+        "Volunteering",
         "Income",
         "Audit log",
     ]

@@ -102,6 +102,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "ROOM_MAX_HELD_DATES_PER_ORGANISATION": _env_int(
             "ROOM_MAX_HELD_DATES_PER_ORGANISATION", 24
         ),
+        "VOLUNTEERING_OFFER_HOURS": _env_int("VOLUNTEERING_OFFER_HOURS", 48),
         # Partner sign-in (OpenID Connect): Fernet key(s), comma-separated, newest first, that
         # encrypt partners' client secrets; unset: derived from SECRET_KEY.
         "OIDC_SECRET_KEY": env.get("OIDC_SECRET_KEY") or None,

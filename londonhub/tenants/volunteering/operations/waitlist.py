@@ -25,7 +25,7 @@ from .places import release_place, take_place
 
 
 def offer_hours() -> int:
-    return int(current_app.config.get("VOLUNTEERING_OFFER_HOURS", 48))
+    return int(current_app.config["VOLUNTEERING_OFFER_HOURS"])
 
 
 def promote(
