@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from londonhub.platform.core.access import require_role
@@ -194,6 +195,23 @@ def get_response(workspace: Workspace, response_id: int) -> VolunteerResponse:
     return found
 
 
+def _responses_with_listing(*columns: Any) -> Select:
+    """Responses with their opportunity's title and session's start, and `columns`."""
+    return (
+        select(VolunteerResponse, Opportunity.title, OpportunitySession.starts_at, *columns)
+        .join(
+            Opportunity,
+            (Opportunity.tenant_id == VolunteerResponse.tenant_id)
+            & (Opportunity.id == VolunteerResponse.opportunity_id),
+        )
+        .outerjoin(
+            OpportunitySession,
+            (OpportunitySession.tenant_id == VolunteerResponse.tenant_id)
+            & (OpportunitySession.id == VolunteerResponse.session_id),
+        )
+    )
+
+
 @dataclass
 class ResponseRow:
     response: VolunteerResponse
@@ -209,23 +227,7 @@ def list_responses(
     """The workspace's responses with their opportunity, session and person, in one query.
     Only people who responded here appear: that is what engaging means."""
     query = (
-        select(
-            VolunteerResponse,
-            Opportunity.title,
-            OpportunitySession.starts_at,
-            User.name,
-            User.email,
-        )
-        .join(
-            Opportunity,
-            (Opportunity.tenant_id == VolunteerResponse.tenant_id)
-            & (Opportunity.id == VolunteerResponse.opportunity_id),
-        )
-        .outerjoin(
-            OpportunitySession,
-            (OpportunitySession.tenant_id == VolunteerResponse.tenant_id)
-            & (OpportunitySession.id == VolunteerResponse.session_id),
-        )
+        _responses_with_listing(User.name, User.email)
         .join(User, User.id == VolunteerResponse.user_id)
         .where(VolunteerResponse.tenant_id == workspace.id)
         .order_by(VolunteerResponse.created_at.desc(), VolunteerResponse.id.desc())
@@ -251,23 +253,7 @@ class MyResponse:
 def my_responses(user: User) -> list[MyResponse]:
     """The person's own responses across London (their own rows: not audited)."""
     query = (
-        select(
-            VolunteerResponse,
-            Opportunity.title,
-            OpportunitySession.starts_at,
-            Workspace.slug,
-            Workspace.name,
-        )
-        .join(
-            Opportunity,
-            (Opportunity.tenant_id == VolunteerResponse.tenant_id)
-            & (Opportunity.id == VolunteerResponse.opportunity_id),
-        )
-        .outerjoin(
-            OpportunitySession,
-            (OpportunitySession.tenant_id == VolunteerResponse.tenant_id)
-            & (OpportunitySession.id == VolunteerResponse.session_id),
-        )
+        _responses_with_listing(Workspace.slug, Workspace.name)
         .join(Workspace, Workspace.id == VolunteerResponse.tenant_id)
         .where(VolunteerResponse.user_id == user.id)
         .order_by(VolunteerResponse.created_at.desc(), VolunteerResponse.id.desc())
