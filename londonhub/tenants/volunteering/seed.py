@@ -74,7 +74,8 @@ DEMO = [
             "remote": True,
             "training_given": True,
             "expenses_paid": True,
-            "sessions": [],
+            # An online induction before the first call.
+            "sessions": [(8, time(18), time(19, 30), 20)],
         },
     ),
 ]

@@ -99,6 +99,7 @@ def test_verified_hours_show_on_the_volunteers_page_and_download_as_csv(
     auth.login(VOLUNTEER)
     page = client.get("/volunteering/hours").get_data(as_text=True)
     assert "2.5 hours" in page and "Verified" in page
+    assert "2.5 hours" in client.get("/volunteering/profile").get_data(as_text=True)
     csv_text = client.get("/volunteering/hours.csv").get_data(as_text=True)
     assert f"{day},2.5,Warehouse helper,Hackney CVS,'=SUM(A1)" in csv_text
 

@@ -71,6 +71,17 @@ def minutes_on(user: User, day: date) -> int:
         )
 
 
+def verified_minutes(user: User) -> int:
+    """The person's verified time across London."""
+    with hub_scope("a volunteer's own hours", audit=False):
+        return db.session.scalar(
+            select(func.coalesce(func.sum(VolunteerHours.minutes), 0)).where(
+                VolunteerHours.user_id == user.id,
+                VolunteerHours.status == HoursStatus.VERIFIED,
+            )
+        )
+
+
 def record_hours(
     user: User, workspace: Workspace, opportunity_id: int, day: date, minutes: int, note: str = ""
 ) -> VolunteerHours:

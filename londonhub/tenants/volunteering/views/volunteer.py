@@ -65,6 +65,7 @@ def profile():  # noqa: ANN201
         form=form,
         profile=found,
         history=profiles.consent_history(current_user),
+        verified_hours=hours.verified_minutes(current_user) / 60,
     ), (400 if form.errors else 200)
 
 
