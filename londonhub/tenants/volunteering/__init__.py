@@ -8,7 +8,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from londonhub.platform.core.accounts import register_account_section
+    from londonhub.platform.core.navigation import register_navigation
     from londonhub.platform.core.workspaces import register_workspace_section
 
     from . import (
@@ -23,5 +23,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.admin_bp)
     app.register_blueprint(volunteer.me_bp)
     register_workspace_section(app, public.workspace_section)
-    register_account_section(app, volunteer.account_section)
+    register_navigation(app, volunteer.navigation)
     app.cli.add_command(cli.volunteering_cli)

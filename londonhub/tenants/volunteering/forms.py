@@ -21,6 +21,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
 
 from londonhub.platform.core.forms import (
@@ -32,9 +33,18 @@ from londonhub.platform.core.forms import (
     strip,
     website_field,
 )
+from londonhub.platform.core.params import EARLIEST, LATEST
 
 from .models import CONSENTS, OpportunityStatus, Schedule
 from .vocab import AVAILABILITY, CAUSES, GROUP_KINDS, SKILLS
+
+
+def _in_range(field) -> None:  # noqa: ANN001
+    """Dates the site deals in (params.EARLIEST to LATEST): date arithmetic past them fails."""
+    if field.data and not EARLIEST <= field.data <= LATEST:
+        raise ValidationError(
+            f"{field.label.text} must be a date from {EARLIEST:%-d %B %Y} to {LATEST:%-d %B %Y}"
+        )
 
 
 def _address_field() -> StringField:
@@ -157,9 +167,16 @@ class OpportunityForm(FlaskForm):
         format="%Y-%m-%d",
     )
 
+    def validate_closing_date(self, field) -> None:  # noqa: ANN001
+        _in_range(field)
+
 
 class SessionForm(FlaskForm):
     day = DateField("Date", validators=[InputRequired("Enter the session's date")])
+
+    def validate_day(self, field) -> None:  # noqa: ANN001
+        _in_range(field)
+
     starts = TimeField("Start time", validators=[InputRequired("Enter the start time")])
     ends = TimeField("End time", validators=[InputRequired("Enter the end time")])
     place = StringField(
@@ -200,9 +217,11 @@ class SearchForm(FlaskForm):
     under_18 = BooleanField("Open to under-18s")
     step_free = BooleanField("Step-free access")
 
-    def validate_date_to(self, field) -> None:  # noqa: ANN001
-        from wtforms.validators import ValidationError
+    def validate_date_from(self, field) -> None:  # noqa: ANN001
+        _in_range(field)
 
+    def validate_date_to(self, field) -> None:  # noqa: ANN001
+        _in_range(field)
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The end of the date range must be on or after its start")
 
@@ -261,6 +280,10 @@ class HoursForm(FlaskForm):
         validators=[DataRequired("Choose the opportunity you volunteered for")],
     )
     day = DateField("Date", validators=[InputRequired("Enter the date you volunteered")])
+
+    def validate_day(self, field) -> None:  # noqa: ANN001
+        _in_range(field)
+
     hours = DecimalField(
         "Hours",
         places=2,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from londonhub.platform.core.identity import User
-from londonhub.platform.core.links import external_url
 from londonhub.platform.core.mail import send_email
 from londonhub.platform.core.tenancy import Workspace
 from londonhub.platform.core.timeutil import in_london
+from londonhub.platform.core.urls import public_url
 
 from ..models import Opportunity, OpportunitySession, ResponseStatus
 
@@ -32,10 +32,10 @@ def email_volunteer(
 ) -> None:
     """Tell the volunteer their response is now `status`; `extra` adds a paragraph."""
     when = f" on {in_london(session.starts_at):%A %-d %B %Y at %H:%M}" if session else ""
-    link = external_url(
+    link = public_url(
         "volunteering_public.opportunity", slug=workspace.slug, opportunity_id=opportunity.id
     )
-    mine = external_url("volunteering_me.responses")
+    mine = public_url("volunteering_me.responses")
     body = (
         f"Hello {user.name},\n\n"
         f"{opportunity.title}{when}, with {workspace.name}: {status.label.lower()}.\n\n"

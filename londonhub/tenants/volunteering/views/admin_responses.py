@@ -8,6 +8,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from londonhub.platform.core.extensions import db
+from londonhub.platform.core.params import int_arg
 from londonhub.platform.core.views import safe_next
 
 from ..forms import DecisionForm, VerifyForm
@@ -18,7 +19,7 @@ from .admin import admin_bp
 
 @admin_bp.get("/responses")
 def responses():  # noqa: ANN201
-    opportunity_id = request.args.get("opportunity", type=int)
+    opportunity_id = int_arg("opportunity")
     found = opportunities.get_opportunity(g.tenant, opportunity_id) if opportunity_id else None
     return render_template(
         "volunteering/admin_responses.html",

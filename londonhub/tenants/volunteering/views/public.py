@@ -7,6 +7,7 @@ from flask import Blueprint, g, render_template, request
 
 from londonhub.platform.core.access import public
 from londonhub.platform.core.forms import choices
+from londonhub.platform.core.params import page_arg
 from londonhub.platform.core.tenancy import workspace_blueprint
 from londonhub.platform.core.timeutil import in_london
 
@@ -31,7 +32,7 @@ def search_page():  # noqa: ANN201
     form = SearchForm(request.args)
     boroughs = search.borough_choices()
     form.borough.choices = choices([("", "Anywhere in London"), *boroughs])
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     valid = form.validate() if request.args else True
     criteria = search.Criteria(page=page)
     if valid:

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from londonhub.platform.core.exports import csv_download
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.forms import choices
+from londonhub.platform.core.navigation import NavItem
 from londonhub.platform.core.tenancy import get_workspace_by_slug
 from londonhub.platform.core.timeutil import london_today
 from londonhub.platform.core.views import safe_next
@@ -142,11 +143,28 @@ def respond():  # noqa: ANN201
     return redirect(page)
 
 
-def account_section(user):  # noqa: ANN001, ANN201
-    """The volunteering part of /account (registered in init_app)."""
-    return "volunteering/_account_section.html", {
-        "has_profile": profiles.get_profile(user) is not None
-    }
+def navigation(user) -> list[NavItem]:  # noqa: ANN001
+    """Volunteering's entries on /account (registered in init_app)."""
+    return [
+        NavItem(
+            "Your volunteer profile",
+            url_for("volunteering_me.profile"),
+            place="account",
+            description="One profile for volunteering anywhere in London, and your consents.",
+        ),
+        NavItem(
+            "Your volunteering",
+            url_for("volunteering_me.responses"),
+            place="account",
+            description="Opportunities you signed up for or are interested in.",
+        ),
+        NavItem(
+            "Your volunteering hours",
+            url_for("volunteering_me.my_hours"),
+            place="account",
+            description="Record the time you gave; download your verified hours.",
+        ),
+    ]
 
 
 @me_bp.post("/volunteering/responses/<int:response_id>/take-place")
