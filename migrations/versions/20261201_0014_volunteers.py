@@ -1,8 +1,8 @@
 """volunteers: profiles and consents (hub-level, the person's own); responses and hours
 (tenant-owned)
 
-Revision ID: 20261201_0013
-Revises: 20261201_0012
+Revision ID: 20261201_0014
+Revises: 20261201_0013
 Create Date: 2026-12-01 11:28:23.585761
 
 """
@@ -13,8 +13,8 @@ from londonhub.platform.core.rls import disable_tenant_rls, enable_tenant_rls
 
 
 # revision identifiers, used by Alembic.
-revision = '20261201_0013'
-down_revision = '20261201_0012'
+revision = '20261201_0014'
+down_revision = '20261201_0013'
 branch_labels = None
 depends_on = None
 

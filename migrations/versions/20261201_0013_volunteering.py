@@ -1,7 +1,7 @@
 """volunteering: local groups, opportunities and their sessions
 
-Revision ID: 20261201_0012
-Revises: 20261201_0011
+Revision ID: 20261201_0013
+Revises: 20261201_0012
 Create Date: 2026-12-01 10:49:38.803848
 
 """
@@ -12,8 +12,8 @@ from londonhub.platform.core.rls import disable_tenant_rls, enable_tenant_rls
 
 
 # revision identifiers, used by Alembic.
-revision = '20261201_0012'
-down_revision = '20261201_0011'
+revision = '20261201_0013'
+down_revision = '20261201_0012'
 branch_labels = None
 depends_on = None
 
