@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import JSON, DateTime, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from .extensions import db
-from .identity import ID_TYPE, User
-from .tenancy import Workspace
+from .extensions import ID_TYPE, db
 from .timeutil import utcnow
+
+if TYPE_CHECKING:  # the log names users and workspaces by table; tenancy records into it
+    from .identity import User
+    from .tenancy import Workspace
 
 
 class AuditEvent(db.Model):

@@ -12,15 +12,13 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 from flask_login import UserMixin
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
-    Integer,
     String,
     UniqueConstraint,
     func,
@@ -29,11 +27,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import db, login_manager
+from .extensions import ID_TYPE, db, login_manager
 from .tenancy import Workspace, _enum
-from .timeutil import utcnow
+from .timeutil import as_utc, utcnow
 
-ID_TYPE = BigInteger().with_variant(Integer, "sqlite")
 PASSWORD_HASH_METHOD = "scrypt:32768:8:1"
 MIN_PASSWORD_LENGTH = 12
 
@@ -152,12 +149,9 @@ def role_in(user: Any, workspace: Workspace) -> Role | None:
     to this workspace lasts (core.support)."""
     membership = membership_for(user, workspace)
     role = membership.role if membership else None
-    if role is None or role.rank < Role.ADMIN.rank:
-        from .support import active_support  # support imports this module
-
-        if active_support(user, workspace) is not None:
-            return Role.ADMIN
-    return role
+    if role is not None and role.rank >= Role.ADMIN.rank:
+        return role
+    return Role.ADMIN if active_support(user, workspace) is not None else role
 
 
 def has_role(user: Any, workspace: Workspace, minimum: Role) -> bool:
@@ -218,3 +212,54 @@ def read_token(purpose: str, token: str, max_age: int) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise TokenInvalid(purpose)
     return data
+
+
+# Support access (core.support starts and ends it): while it lasts the hub admin's role in the
+# workspace is admin, so the grant and its lookup live here, with the other sources of a role.
+class SupportAccess(db.Model):
+    __tablename__ = "support_access"
+
+    id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ID_TYPE, ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ID_TYPE, ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    #: Kept as text so the workspace's owners still see who it was if the account goes.
+    user_email: Mapped[str] = mapped_column(String(254))
+    reason: Mapped[str] = mapped_column(String(500))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User | None] = relationship(lazy="raise_on_sql")
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None and as_utc(self.expires_at) > utcnow()
+
+    @property
+    def until(self) -> datetime:
+        return as_utc(self.ended_at or self.expires_at)
+
+
+def active_support(user: User | None, workspace: Workspace) -> SupportAccess | None:
+    """The hub admin's running support access to `workspace`, if any (once per request)."""
+    if user is None or not getattr(user, "is_hub_admin", False) or user.is_disabled:
+        return None
+    cache = g.setdefault("_support_access", {}) if has_app_context() else {}
+    key = (user.id, workspace.id)
+    if key not in cache:
+        cache[key] = db.session.scalar(
+            select(SupportAccess)
+            .where(
+                SupportAccess.workspace_id == workspace.id,
+                SupportAccess.user_id == user.id,
+                SupportAccess.ended_at.is_(None),
+                SupportAccess.expires_at > utcnow(),
+            )
+            .order_by(SupportAccess.id.desc())
+            .limit(1)
+        )
+    return cache[key]

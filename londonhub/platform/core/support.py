@@ -8,18 +8,18 @@ what a person may do; every lookup names the workspace.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from flask import current_app, g, has_app_context
-from sqlalchemy import DateTime, ForeignKey, String, select
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+from flask import current_app, g
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .audit import record
 from .extensions import db
-from .identity import ID_TYPE, Membership, Role, User
+from .identity import Membership, Role, SupportAccess, User, active_support
 from .mail import send_email
 from .tenancy import Workspace, WorkspaceStatus
-from .timeutil import as_utc, utcnow
+from .timeutil import utcnow
 
 #: The choices offered, in minutes; the longest is the limit.
 DURATIONS = (30, 60, 120)
@@ -28,55 +28,6 @@ MIN_REASON = 10
 
 class SupportError(ValueError):
     """Support access cannot start; the message says why, for a person."""
-
-
-class SupportAccess(db.Model):
-    __tablename__ = "support_access"
-
-    id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(
-        ID_TYPE, ForeignKey("workspace.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[int | None] = mapped_column(
-        ID_TYPE, ForeignKey("user_account.id", ondelete="SET NULL"), index=True
-    )
-    #: Kept as text so the workspace's owners still see who it was if the account goes.
-    user_email: Mapped[str] = mapped_column(String(254))
-    reason: Mapped[str] = mapped_column(String(500))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    user: Mapped[User | None] = relationship(lazy="raise_on_sql")
-
-    @property
-    def is_active(self) -> bool:
-        return self.ended_at is None and as_utc(self.expires_at) > utcnow()
-
-    @property
-    def until(self) -> datetime:
-        return as_utc(self.ended_at or self.expires_at)
-
-
-def active_support(user: User | None, workspace: Workspace) -> SupportAccess | None:
-    """The hub admin's running support access to `workspace`, if any (once per request)."""
-    if user is None or not getattr(user, "is_hub_admin", False) or user.is_disabled:
-        return None
-    cache = g.setdefault("_support_access", {}) if has_app_context() else {}
-    key = (user.id, workspace.id)
-    if key not in cache:
-        cache[key] = db.session.scalar(
-            select(SupportAccess)
-            .where(
-                SupportAccess.workspace_id == workspace.id,
-                SupportAccess.user_id == user.id,
-                SupportAccess.ended_at.is_(None),
-                SupportAccess.expires_at > utcnow(),
-            )
-            .order_by(SupportAccess.id.desc())
-            .limit(1)
-        )
-    return cache[key]
 
 
 def start_support(actor: User, workspace: Workspace, reason: str, minutes: int) -> SupportAccess:

@@ -43,6 +43,7 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.sql import visitors
 
+from .audit import record
 from .extensions import db
 from .timeutil import utcnow
 
@@ -212,8 +213,6 @@ def _audit_hub_scope(reason: str) -> None:
     if reason in seen:
         return
     seen.add(reason)
-    from .audit import record  # audit imports this module
-
     record("hub.scope", f"Read across workspaces: {reason}", reason=reason, path=request.path)
 
 
