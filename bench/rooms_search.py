@@ -327,19 +327,19 @@ class StatementCounter:
         self._state: Any = None
         # Engine listeners run in the order added (`insert=True` is not honoured for
         # before_cursor_execute): take the RLS hook out and put it back between ours.
-        hook = rls._before_cursor_execute  # noqa: SLF001
+        hook = rls._before_cursor_execute
         event.remove(self.engine, "before_cursor_execute", hook)
         event.listen(self.engine, "before_cursor_execute", self._before)
         event.listen(self.engine, "before_cursor_execute", hook)
         event.listen(self.engine, "before_cursor_execute", self._after)
 
-    def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        self._state = conn.info.get(rls._STATE)  # noqa: SLF001 - the hook's own bookkeeping
+    def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self._state = conn.info.get(rls._STATE)  # the hook's own bookkeeping
         self.statements += 1
         self.captured.append((statement, parameters))
 
-    def _after(self, conn, *_args) -> None:  # noqa: ANN001, ANN002
-        if conn.info.get(rls._STATE) != self._state:  # noqa: SLF001
+    def _after(self, conn, *_args) -> None:
+        if conn.info.get(rls._STATE) != self._state:
             self.rls_calls += 1
 
     def reset(self) -> None:

@@ -209,7 +209,7 @@ def live_server(app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture
-def stripe_webhooks(fake_stripe, live_server: str):  # noqa: ANN001, ANN201
+def stripe_webhooks(fake_stripe, live_server: str):
     """The fake Stripe server delivering its events to the live app's webhook (needs the
     `stripe` mark so the app talks to that server)."""
     fake_stripe.configure_webhook(f"{live_server}/billing/stripe/webhook", STRIPE_WEBHOOK_SECRET)
@@ -221,7 +221,7 @@ class IsolatedClient(FlaskClient):
     session, as in production, instead of reusing the test's (Flask reuses a pushed app
     context, which would carry `g` and the session from one request into the next)."""
 
-    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def open(self, *args, **kwargs):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
@@ -254,7 +254,7 @@ def count_queries(app: Flask) -> Iterator[list[str]]:
 
     statements: list[str] = []
 
-    def counter(conn, cursor, statement, *args) -> None:  # noqa: ANN001, ANN002
+    def counter(conn, cursor, statement, *args) -> None:
         if not statement.lstrip().upper().startswith(("SELECT SET_CONFIG", "PRAGMA")):
             statements.append(statement)
 
@@ -270,13 +270,13 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def runner(app: Flask):  # noqa: ANN201
+def runner(app: Flask):
     return app.test_cli_runner()
 
 
 @pytest.fixture
 def make_workspace(app: Flask) -> Callable[..., Workspace]:
-    def factory(slug: str = "hackney", name: str | None = None, **kwargs) -> Workspace:  # noqa: ANN003
+    def factory(slug: str = "hackney", name: str | None = None, **kwargs) -> Workspace:
         workspace = create_workspace(slug, name or f"{slug.title()} CVS", **kwargs)
         db.session.commit()
         return workspace
@@ -311,10 +311,10 @@ class AuthActions:
     def __init__(self, client: FlaskClient) -> None:
         self.client = client
 
-    def login(self, email: str, password: str = PASSWORD):  # noqa: ANN201
+    def login(self, email: str, password: str = PASSWORD):
         return self.client.post("/login", data={"email": email, "password": password})
 
-    def logout(self):  # noqa: ANN201
+    def logout(self):
         return self.client.post("/logout")
 
 

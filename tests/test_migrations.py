@@ -23,12 +23,12 @@ from londonhub.platform.core.extensions import db
 from .conftest import PG_ADMIN_URL, TEST_DATABASE, _base_config
 
 
-def _differences(connection, metadata: MetaData | None = None) -> list:  # noqa: ANN001
+def _differences(connection, metadata: MetaData | None = None) -> list:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
     return compare_metadata(context, metadata if metadata is not None else db.metadata)
 
 
-def test_models_and_migrations_agree(app, database_urls) -> None:  # noqa: ANN001
+def test_models_and_migrations_agree(app, database_urls) -> None:
     """`flask db upgrade` ran in the session fixture; the models must add nothing to it."""
     engine = create_engine(database_urls["owner"], poolclass=pool.NullPool)
     try:
@@ -38,7 +38,7 @@ def test_models_and_migrations_agree(app, database_urls) -> None:  # noqa: ANN00
         engine.dispose()
 
 
-def test_every_model_table_exists_after_upgrade(app, database_urls) -> None:  # noqa: ANN001
+def test_every_model_table_exists_after_upgrade(app, database_urls) -> None:
     engine = create_engine(database_urls["owner"], poolclass=pool.NullPool)
     try:
         tables = set(inspect(engine).get_table_names())
@@ -48,7 +48,7 @@ def test_every_model_table_exists_after_upgrade(app, database_urls) -> None:  # 
     assert "alembic_version" in tables
 
 
-def test_a_model_change_without_a_migration_is_detected(app, database_urls) -> None:  # noqa: ANN001
+def test_a_model_change_without_a_migration_is_detected(app, database_urls) -> None:
     """The check above can fail: a column added to the metadata only is reported."""
     changed = MetaData(naming_convention=db.metadata.naming_convention)
     for table in db.metadata.tables.values():
@@ -95,7 +95,7 @@ def _tables(url: str) -> set[str]:
         engine.dispose()
 
 
-def test_downgrade_to_base_and_upgrade_again(scratch_database, tmp_path) -> None:  # noqa: ANN001
+def test_downgrade_to_base_and_upgrade_again(scratch_database, tmp_path) -> None:
     config = _base_config(scratch_database, tmp_path)
     config["MIGRATION_DATABASE_URL"] = None
     scratch = create_app(config)
@@ -123,7 +123,7 @@ def test_downgrade_to_base_and_upgrade_again(scratch_database, tmp_path) -> None
 
 
 @pytest.mark.postgres
-def test_row_level_security_is_removed_and_restored(scratch_database, tmp_path) -> None:  # noqa: ANN001
+def test_row_level_security_is_removed_and_restored(scratch_database, tmp_path) -> None:
     from londonhub.platform.core.tenancy import TenantScoped
 
     config = _base_config(scratch_database, tmp_path)

@@ -7,7 +7,7 @@ from flask import url_for
 from londonhub.platform.core.navigation import NavItem
 
 
-def navigation(user) -> list[NavItem]:  # noqa: ANN001
+def navigation(user) -> list[NavItem]:
     items = [
         NavItem(
             "Your orders",

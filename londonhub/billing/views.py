@@ -44,7 +44,7 @@ hub_bp = Blueprint("billing_hub", __name__, url_prefix="/hub/billing", template_
 
 @bp.post("/billing/stripe/webhook")
 @csrf.exempt
-def stripe_webhook():  # noqa: ANN201
+def stripe_webhook():
     try:
         event, process = services.receive_webhook(
             request.get_data(), request.headers.get("Stripe-Signature")
@@ -61,7 +61,7 @@ def stripe_webhook():  # noqa: ANN201
 # --- buyer -------------------------------------------------------------------------------------
 
 
-def _buyer_order_or_404(order_id: int):  # noqa: ANN202
+def _buyer_order_or_404(order_id: int):
     try:
         return services.get_buyer_order(current_user, order_id)
     except services.OrderNotFound:
@@ -70,7 +70,7 @@ def _buyer_order_or_404(order_id: int):  # noqa: ANN202
 
 @bp.get("/account/orders")
 @login_required
-def buyer_orders():  # noqa: ANN201
+def buyer_orders():
     return render_template(
         "billing/buyer_orders.html", orders=services.list_buyer_orders(current_user)
     )
@@ -78,18 +78,18 @@ def buyer_orders():  # noqa: ANN201
 
 @bp.get("/account/orders/<int:order_id>")
 @login_required
-def buyer_order(order_id: int):  # noqa: ANN201
+def buyer_order(order_id: int):
     return _buyer_order_page(order_id, cancelled=request.args.get("cancelled") == "1")
 
 
 @bp.get("/account/orders/<int:order_id>/return")
 @login_required
-def order_return(order_id: int):  # noqa: ANN201
+def order_return(order_id: int):
     """Back from Stripe: show the order's real state; only the webhook marks it paid."""
     return _buyer_order_page(order_id, returned=True)
 
 
-def _buyer_order_page(order_id: int, *, cancelled: bool = False, returned: bool = False):  # noqa: ANN202
+def _buyer_order_page(order_id: int, *, cancelled: bool = False, returned: bool = False):
     order = _buyer_order_or_404(order_id)
     return render_template(
         "billing/buyer_order.html",
@@ -104,7 +104,7 @@ def _buyer_order_page(order_id: int, *, cancelled: bool = False, returned: bool 
 
 @bp.post("/account/orders/<int:order_id>/pay")
 @login_required
-def pay(order_id: int):  # noqa: ANN201
+def pay(order_id: int):
     order = _buyer_order_or_404(order_id)
     try:
         url = services.checkout_url(order, current_user)
@@ -130,7 +130,7 @@ def _writable() -> None:
 
 
 @admin_bp.get("/")
-def index():  # noqa: ANN201
+def index():
     return render_template(
         "billing/admin_index.html",
         balance=services.balance(g.tenant),
@@ -142,7 +142,7 @@ def index():  # noqa: ANN201
 
 
 @admin_bp.get("/ledger.csv")
-def ledger_csv():  # noqa: ANN201
+def ledger_csv():
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
@@ -180,7 +180,7 @@ def _csv_safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") else text
 
 
-def _order_page(order, refund_form=None, paid_form=None, status=200):  # noqa: ANN001, ANN202
+def _order_page(order, refund_form=None, paid_form=None, status=200):
     if paid_form is None:
         paid_form = MarkPaidForm(prefix="paid")
         paid_form.received_on.data = london_today()
@@ -199,12 +199,12 @@ def _order_page(order, refund_form=None, paid_form=None, status=200):  # noqa: A
 
 
 @admin_bp.get("/orders/<int:order_id>")
-def order(order_id: int):  # noqa: ANN201
+def order(order_id: int):
     return _order_page(services.get_seller_order(g.tenant, order_id))
 
 
 @admin_bp.post("/orders/<int:order_id>/mark-paid")
-def mark_paid(order_id: int):  # noqa: ANN201
+def mark_paid(order_id: int):
     order = services.get_seller_order(g.tenant, order_id)
     _writable()
     form = MarkPaidForm(prefix="paid")
@@ -237,7 +237,7 @@ def mark_paid(order_id: int):  # noqa: ANN201
 
 
 @admin_bp.post("/orders/<int:order_id>/refund")
-def refund(order_id: int):  # noqa: ANN201
+def refund(order_id: int):
     order = services.get_seller_order(g.tenant, order_id)
     _writable()
     form = RefundForm(prefix="refund")
@@ -266,7 +266,7 @@ def refund(order_id: int):  # noqa: ANN201
 
 
 @admin_bp.post("/connect")
-def connect():  # noqa: ANN201
+def connect():
     _writable()
     try:
         url = services.connect_onboarding_url(
@@ -284,7 +284,7 @@ def connect():  # noqa: ANN201
 
 
 @admin_bp.get("/connect/return")
-def connect_return():  # noqa: ANN201
+def connect_return():
     if g.tenant.stripe_charges_enabled:
         flash("Your Stripe account is connected: sales now go straight to it.", "success")
     else:
@@ -302,7 +302,7 @@ require_hub_admin(hub_bp)
 
 
 @hub_bp.get("/")
-def hub_index():  # noqa: ANN201
+def hub_index():
     return render_template(
         "billing/hub_index.html",
         rows=services.all_balances(),
@@ -314,7 +314,7 @@ def hub_index():  # noqa: ANN201
 
 
 @hub_bp.post("/events/<event_id>/retry")
-def retry_event(event_id: str):  # noqa: ANN201
+def retry_event(event_id: str):
     event = db.session.get(StripeEvent, event_id)
     if event is None:
         abort(404)
@@ -325,7 +325,7 @@ def retry_event(event_id: str):  # noqa: ANN201
 
 
 @hub_bp.post("/payouts/<slug>")
-def payout(slug: str):  # noqa: ANN201
+def payout(slug: str):
     workspace = get_workspace_by_slug(slug)
     if workspace is None:
         abort(404)
@@ -347,7 +347,7 @@ def payout(slug: str):  # noqa: ANN201
 
 
 @hub_bp.post("/invoices/<slug>/<int:order_id>/confirm")
-def confirm_receipt(slug: str, order_id: int):  # noqa: ANN201
+def confirm_receipt(slug: str, order_id: int):
     """A hub admin confirms an invoice payment arrived: its money may now be paid out."""
     workspace = get_workspace_by_slug(slug)
     if workspace is None:

@@ -86,7 +86,7 @@ _HASH: list[str] = []
 
 
 @pytest.fixture
-def quick_user(make_user) -> Callable[..., Any]:  # noqa: ANN001
+def quick_user(make_user) -> Callable[..., Any]:
     """`make_user`, with the password hashed once per run (hashing is slow on purpose)."""
     from werkzeug.security import generate_password_hash
 
@@ -102,7 +102,7 @@ def quick_user(make_user) -> Callable[..., Any]:  # noqa: ANN001
 
 
 @pytest.fixture
-def people(make_workspace, quick_user, feature) -> People:  # noqa: ANN001
+def people(make_workspace, quick_user, feature) -> People:
     make_user = quick_user
     hackney = make_workspace("hackney", "Hackney CVS", borough="Hackney")
     return People(
@@ -123,7 +123,7 @@ def people(make_workspace, quick_user, feature) -> People:  # noqa: ANN001
 
 
 @pytest.fixture
-def make_order(app, feature) -> Callable[..., Order]:  # noqa: ANN001
+def make_order(app, feature) -> Callable[..., Order]:
     def factory(
         seller: Workspace, buyer: Any, lines: list[Line] | None = None, **kwargs: Any
     ) -> Order:
@@ -260,7 +260,7 @@ class StripeDriver:
 
 
 @pytest.fixture
-def stripe_driver(fake_stripe, client) -> StripeDriver:  # noqa: ANN001
+def stripe_driver(fake_stripe, client) -> StripeDriver:
     return StripeDriver(fake_stripe, client)
 
 
@@ -269,7 +269,7 @@ def session_id_of(order: Order) -> str:
 
 
 @pytest.fixture
-def signed_in(app) -> Callable[[str], Any]:  # noqa: ANN001
+def signed_in(app) -> Callable[[str], Any]:
     """A new test client signed in as `email` (several people can act in one test)."""
 
     def factory(email: str) -> Any:
@@ -282,7 +282,7 @@ def signed_in(app) -> Callable[[str], Any]:  # noqa: ANN001
 
 
 @pytest.fixture
-def checkout(people, make_order, signed_in, fake_stripe, stripe_driver) -> Callable[..., Any]:  # noqa: ANN001
+def checkout(people, make_order, signed_in, fake_stripe, stripe_driver) -> Callable[..., Any]:
     """An order the buyer took to Stripe Checkout and, unless `pay=False`, paid there; its
     events are delivered unless `deliver=False`. Returns (order, session id)."""
     buyers: dict[str, Any] = {}

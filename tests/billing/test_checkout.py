@@ -18,7 +18,7 @@ from .conftest import all_entries, reload, session_id_of
 pytestmark = pytest.mark.stripe
 
 
-def session_creations(fake_stripe) -> list[dict]:  # noqa: ANN001
+def session_creations(fake_stripe) -> list[dict]:
     return [
         c
         for c in fake_stripe.api_calls

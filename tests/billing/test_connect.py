@@ -39,7 +39,7 @@ def _open(url: str, data: dict | None = None) -> tuple[int, str, str | None]:
         return exc.code, "", location
 
 
-def connected_account(fake_stripe, workspace: Workspace) -> str:  # noqa: ANN001
+def connected_account(fake_stripe, workspace: Workspace) -> str:
     """A workspace whose Express account finished onboarding (set up directly)."""
     account = fake_stripe.client().v1.accounts.create(
         {"type": "express", "country": "GB", "capabilities": {"transfers": {"requested": True}}}

@@ -28,7 +28,7 @@ class Split:
 
 
 @pytest.fixture
-def split(people, make_workspace, quick_user) -> Split:  # noqa: ANN001
+def split(people, make_workspace, quick_user) -> Split:
     camden = make_workspace("camden", "Camden CVS")
     hub = services.hub_workspace()
     db.session.commit()
@@ -56,7 +56,7 @@ def refund(split: Split, order: Any, amount: int) -> None:
     db.session.commit()
 
 
-def reversal_calls(fake_stripe: Any, transfer_id: str) -> list[dict]:  # noqa: ANN401
+def reversal_calls(fake_stripe: Any, transfer_id: str) -> list[dict]:
     return [
         c for c in fake_stripe.api_calls if c["path"] == f"/v1/transfers/{transfer_id}/reversals"
     ]
@@ -69,14 +69,14 @@ def rows(workspace_id: int, order_id: int | None = None) -> list[tuple[str, int,
     ]
 
 
-def line_ids(order: Any) -> dict[int | None, int]:  # noqa: ANN401
+def line_ids(order: Any) -> dict[int | None, int]:
     """Each line's id, by its beneficiary's workspace id (None: the hub's own line)."""
     ids = {line.beneficiary_workspace_id: line.id for line in services.order_lines(order)}
     db.session.rollback()
     return ids
 
 
-def transfer_of(fake_stripe: Any, account_id: str) -> str:  # noqa: ANN401
+def transfer_of(fake_stripe: Any, account_id: str) -> str:
     [transfer] = [
         o
         for o in fake_stripe.all_objects()

@@ -105,13 +105,13 @@ def _assert_one_full_refund(order: Any) -> None:
 @pytest.mark.postgres
 def test_twenty_concurrent_admin_refunds_make_exactly_one_refund(
     app, people, make_order, signed_in
-) -> None:  # noqa: ANN001
+) -> None:
     _admin_refunds_race(app, people, make_order, signed_in, 20)
 
 
 def test_concurrent_admin_refunds_make_exactly_one_refund_on_any_database(
     app, people, make_order, signed_in
-) -> None:  # noqa: ANN001
+) -> None:
     # SQLite serialises writers: each attempt waits for the others' write transactions, and
     # gives up ("database is locked", a 500, nothing written) after the 5 s busy timeout. On a
     # loaded test machine eight attempts (sixteen write transactions) can exceed that; four
@@ -120,7 +120,7 @@ def test_concurrent_admin_refunds_make_exactly_one_refund_on_any_database(
 
 
 @pytest.mark.postgres
-def test_twenty_concurrent_buyer_cancellations_refund_once(app, people, make_order) -> None:  # noqa: ANN001
+def test_twenty_concurrent_buyer_cancellations_refund_once(app, people, make_order) -> None:
     """The path a buyer's cancellation takes (rooms calls these two, committing between)."""
     order = make_order(people.hackney, people.buyer, lines=ROOM)
     services.mark_paid(people.admin, people.hackney, order.id, "BACS 0002")
@@ -153,7 +153,7 @@ def test_twenty_concurrent_buyer_cancellations_refund_once(app, people, make_ord
 @pytest.mark.stripe
 def test_concurrent_refunds_by_card_leave_no_failed_refund_rows(
     app, people, checkout, signed_in, fake_stripe, stripe_driver
-) -> None:  # noqa: ANN001
+) -> None:
     order, _ = checkout(lines=ROOM)
     assert reload(order).status == OrderStatus.PAID
     clients = _clients(app, signed_in, "admin@hackney.example.org", 12)
@@ -181,7 +181,7 @@ def test_concurrent_refunds_by_card_leave_no_failed_refund_rows(
 @pytest.mark.stripe
 def test_a_refund_whose_request_never_heard_back_is_matched_by_the_webhook(
     people, checkout, fake_stripe, stripe_driver
-) -> None:  # noqa: ANN001
+) -> None:
     """Stripe made the refund but the request that asked for it died before recording the
     answer: Stripe's charge.refunded marks our row succeeded, so the money is not counted as
     both refunded and still on its way (which would block the rest of the order)."""

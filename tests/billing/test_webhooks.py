@@ -458,15 +458,15 @@ def test_with_rq_the_webhook_answers_at_once_and_a_worker_books_the_sale(
 # --- concurrency (PostgreSQL row locks) ------------------------------------------------------
 
 
-def _in_threads(*targets) -> list[BaseException]:  # noqa: ANN002
+def _in_threads(*targets) -> list[BaseException]:
     errors: list[BaseException] = []
     barrier = threading.Barrier(len(targets))
 
-    def run(target) -> None:  # noqa: ANN001
+    def run(target) -> None:
         try:
             barrier.wait(timeout=10)
             target()
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(t,)) for t in targets]
@@ -510,7 +510,7 @@ def test_two_deliveries_at_once_book_the_sale_once(app, people, checkout, stripe
     )
     clients = [app.test_client() for _ in range(3)]
 
-    def deliver(client, event):  # noqa: ANN001, ANN202
+    def deliver(client, event):
         payload = json.dumps(event)
 
         def post() -> None:

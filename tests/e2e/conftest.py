@@ -65,7 +65,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, live_server: str) -> Iterator[object]:  # noqa: ANN001
+def page(browser, live_server: str) -> Iterator[object]:
     """A fresh browser context (no cookies) per test. JavaScript stays enabled because axe-core
     needs timers; the pages themselves carry no script (`Site` checks that on every page)."""
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
@@ -91,7 +91,7 @@ def _report(violations: list[dict]) -> str:
 _AXE = None
 
 
-def assert_accessible(page) -> None:  # noqa: ANN001
+def assert_accessible(page) -> None:
     """Run axe-core on the page as it is now; fail listing every violation."""
     global _AXE
     if _AXE is None:
@@ -135,7 +135,7 @@ def contrast(first: str, second: str) -> float:
     return (a + 0.05) / (b + 0.05)
 
 
-def assert_focus_visible(page, limit: int = 60) -> int:  # noqa: ANN001
+def assert_focus_visible(page, limit: int = 60) -> int:
     """Tab through every focusable element from the top of the page: each shows the yellow
     focus state (a yellow background with dark text, or a yellow outline on form fields).
     axe cannot see focus states, so this checks them. Returns how many elements it visited."""
@@ -164,11 +164,11 @@ def assert_focus_visible(page, limit: int = 60) -> int:  # noqa: ANN001
 class Site:
     """Visits pages and submits forms, checking each page it lands on with axe."""
 
-    def __init__(self, page, base_url: str) -> None:  # noqa: ANN001
+    def __init__(self, page, base_url: str) -> None:
         self.page = page
         self.base_url = base_url
 
-    def goto(self, path: str, status: int = 200):  # noqa: ANN201
+    def goto(self, path: str, status: int = 200):
         response = self.page.goto(self.base_url + path)
         assert response is not None
         assert response.status == status, f"GET {path}: {response.status}, expected {status}"
@@ -184,7 +184,7 @@ class Site:
         if self.page.locator(".error-summary").count():
             assert self.page.title().startswith("Error: "), "an error page's title says so"
 
-    def submit(self, button, status: int = 200):  # noqa: ANN001, ANN201
+    def submit(self, button, status: int = 200):
         """Click a submit button or a link (a locator) and wait for the page it leads to."""
         with self.page.expect_navigation() as navigation:
             button.click()
@@ -206,5 +206,5 @@ class Site:
 
 
 @pytest.fixture
-def site(page, live_server: str) -> Site:  # noqa: ANN001
+def site(page, live_server: str) -> Site:
     return Site(page, live_server)

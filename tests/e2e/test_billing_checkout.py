@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 
 
 @pytest.fixture
-def order(make_workspace, make_user):  # noqa: ANN001, ANN201
+def order(make_workspace, make_user):
     register_fulfilment("e2e_item", FulfilmentHandler())
     hackney = make_workspace("hackney", "Hackney CVS", borough="Hackney")
     buyer = make_user("buyer@example.com", name="Bea Buyer")
@@ -77,7 +77,7 @@ def test_buyer_pays_on_the_checkout_page_and_sees_the_payment_confirmed(
     assert "Paid" in page.locator("main").inner_text()
 
 
-def _buyer():  # noqa: ANN202
+def _buyer():
     from sqlalchemy import select
 
     return db.session.scalar(

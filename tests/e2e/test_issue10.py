@@ -44,7 +44,7 @@ def look(site: Site, name: str) -> None:
 
 
 @pytest.fixture
-def london(make_user):  # noqa: ANN001, ANN201
+def london(make_user):
     """All 33 boroughs' workspaces, Hackney's owner, the hub admin."""
     from londonhub.platform.core.identity import Membership, Role
 
@@ -61,7 +61,7 @@ def london(make_user):  # noqa: ANN001, ANN201
     return hackney
 
 
-def test_home_page_gives_the_public_a_start(site: Site, london) -> None:  # noqa: ANN001
+def test_home_page_gives_the_public_a_start(site: Site, london) -> None:
     create_workspace("longname", LONG_WORD, borough="Longborough")
     db.session.commit()
     site.goto("/")
@@ -83,7 +83,7 @@ def test_home_page_gives_the_public_a_start(site: Site, london) -> None:  # noqa
     assert "/rooms?" in page.url and "borough=Hackney" in page.url
 
 
-def test_hub_creates_a_workspace_with_its_owner_and_supports_it(site: Site, london, app) -> None:  # noqa: ANN001
+def test_hub_creates_a_workspace_with_its_owner_and_supports_it(site: Site, london, app) -> None:
     outbox = Outbox(__import__("pathlib").Path(app.config["MAIL_DIR"]))
     page = site.page
     site.sign_in(HUB_ADMIN, PASSWORD)
@@ -119,7 +119,7 @@ def test_hub_creates_a_workspace_with_its_owner_and_supports_it(site: Site, lond
     site.goto("/b/thamesmead/", status=404)
 
 
-def test_invited_newcomer_signs_up_and_lands_on_the_workspace(site: Site, london, app) -> None:  # noqa: ANN001
+def test_invited_newcomer_signs_up_and_lands_on_the_workspace(site: Site, london, app) -> None:
     outbox = Outbox(__import__("pathlib").Path(app.config["MAIL_DIR"]))
     page = site.page
     site.sign_in(HACKNEY_OWNER, PASSWORD)
@@ -154,7 +154,7 @@ def test_invited_newcomer_signs_up_and_lands_on_the_workspace(site: Site, london
     assert "Welcome to Hackney CVS" in page.inner_text("main")
 
 
-def test_destructive_workspace_actions_ask_first(site: Site, london, make_user) -> None:  # noqa: ANN001
+def test_destructive_workspace_actions_ask_first(site: Site, london, make_user) -> None:
     from londonhub.platform.core.identity import Membership, Role
 
     staff = make_user("staff@hackney.example.org", name=LONG_WORD)
@@ -174,7 +174,7 @@ def test_destructive_workspace_actions_ask_first(site: Site, london, make_user) 
     assert page.get_by_role("cell", name=LONG_WORD, exact=True).count() == 0
 
 
-def test_long_block_out_reason_keeps_the_remove_button_on_screen(site: Site, london) -> None:  # noqa: ANN001
+def test_long_block_out_reason_keeps_the_remove_button_on_screen(site: Site, london) -> None:
     from londonhub.platform.core.identity import get_user_by_email
 
     owner = get_user_by_email(HACKNEY_OWNER)

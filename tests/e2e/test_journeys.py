@@ -31,13 +31,13 @@ def rgb(hex_colour: str) -> str:
 
 
 @pytest.fixture
-def hackney(make_workspace, make_user):  # noqa: ANN001, ANN201
+def hackney(make_workspace, make_user):
     workspace = make_workspace("hackney", "Hackney CVS", borough="Hackney")
     make_user(HACKNEY_ADMIN, name="Hana Admin", workspace=workspace, role="owner")
     return workspace
 
 
-def test_public_pages_are_accessible(site: Site, hackney) -> None:  # noqa: ANN001
+def test_public_pages_are_accessible(site: Site, hackney) -> None:
     site.goto("/")
     assert site.page.get_by_role("link", name="Hackney CVS").is_visible()
     screenshot(site, "home")
@@ -84,7 +84,7 @@ def test_skip_link_is_first_and_moves_focus_to_main(site: Site) -> None:
     assert page.evaluate("() => document.activeElement.closest('header') === null")
 
 
-def test_borough_admin_edits_public_profile(site: Site, hackney) -> None:  # noqa: ANN001
+def test_borough_admin_edits_public_profile(site: Site, hackney) -> None:
     page = site.page
     site.sign_in(HACKNEY_ADMIN, PASSWORD)
     assert page.url.endswith("/b/hackney/admin/")  # where their work is
@@ -128,7 +128,7 @@ def test_borough_admin_edits_public_profile(site: Site, hackney) -> None:  # noq
     assert_focus_visible(page)
 
 
-def test_borough_admin_invites_staff_who_accept(site: Site, hackney, make_user, outbox) -> None:  # noqa: ANN001
+def test_borough_admin_invites_staff_who_accept(site: Site, hackney, make_user, outbox) -> None:
     make_user("new.staff@hackney.example.org", name="Sam Staff")
     page = site.page
     site.sign_in(HACKNEY_ADMIN, PASSWORD)
@@ -186,7 +186,7 @@ def test_borough_admin_invites_staff_who_accept(site: Site, hackney, make_user, 
     assert "Samantha Staff" in page.locator(".summary-list").inner_text()
 
 
-def test_hub_admin_suspends_a_workspace(site: Site, hackney, make_workspace, make_user) -> None:  # noqa: ANN001
+def test_hub_admin_suspends_a_workspace(site: Site, hackney, make_workspace, make_user) -> None:
     make_workspace("camden", "Camden CVS", borough="Camden")
     make_user(HUB_ADMIN, name="Hub Admin", hub_admin=True)
     page = site.page
@@ -226,7 +226,7 @@ def test_hub_admin_suspends_a_workspace(site: Site, hackney, make_workspace, mak
     assert "Islington CVS has been created" in page.get_by_role("status").inner_text()
 
 
-def test_pages_reflow_at_320_css_pixels(site: Site, hackney, make_user) -> None:  # noqa: ANN001
+def test_pages_reflow_at_320_css_pixels(site: Site, hackney, make_user) -> None:
     """WCAG 1.4.10: at 320 CSS pixels wide nothing needs scrolling sideways (wide tables
     scroll inside their own wrapper)."""
     make_user(HUB_ADMIN, name="Hub Admin", hub_admin=True)

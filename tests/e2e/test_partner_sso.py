@@ -112,7 +112,7 @@ def test_a_hub_admin_sets_up_a_partner_and_tests_the_connection(
     assert page.get_by_role("link", name="Camden Council").is_visible()
 
 
-def test_sign_in_problems_are_explained_on_accessible_pages(site: Site, app) -> None:  # noqa: ANN001
+def test_sign_in_problems_are_explained_on_accessible_pages(site: Site, app) -> None:
     services.create_partner(
         name="Gone Trust",
         kind="charity",

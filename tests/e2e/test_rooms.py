@@ -22,7 +22,7 @@ CHARITY = "volunteer@camden-food-bank.example.org"
 
 
 @pytest.fixture
-def world(make_workspace, make_user):  # noqa: ANN001, ANN201
+def world(make_workspace, make_user):
     hackney = make_workspace("hackney", "Hackney CVS", borough="Hackney")
     camden = make_workspace("camden", "Camden CVS", borough="Camden")
     admin = make_user(HACKNEY_ADMIN, name="Hana Admin", workspace=hackney, role="owner")
@@ -35,7 +35,7 @@ def world(make_workspace, make_user):  # noqa: ANN001, ANN201
 
 def test_charity_books_pays_and_cancels_a_room_in_another_borough(
     site: Site, world, stripe_webhooks
-) -> None:  # noqa: ANN001
+) -> None:
     page = site.page
     day = services.london(utcnow()).date() + timedelta(days=21)
     site.sign_in(CHARITY, PASSWORD)
@@ -90,7 +90,7 @@ def test_charity_books_pays_and_cancels_a_room_in_another_borough(
 
 def test_a_group_asks_for_the_community_rate_and_an_admin_approves_it(
     site: Site, make_workspace, make_user
-) -> None:  # noqa: ANN001
+) -> None:
     hackney = make_workspace("hackney", "Hackney CVS", borough="Hackney")
     admin = make_user(HACKNEY_ADMIN, name="Hana Admin", workspace=hackney, role="owner")
     make_user("choir@example.org", name="Carol Choir")

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def world(make_workspace, make_user) -> None:  # noqa: ANN001
+def world(make_workspace, make_user) -> None:
     hackney = make_workspace("hackney", "Hackney CVS", borough="Hackney")
     camden = make_workspace("camden", "Camden CVS", borough="Camden")
     admin = make_user(ADMIN, name="Hana Admin", workspace=hackney, role="owner")
@@ -30,7 +30,7 @@ def world(make_workspace, make_user) -> None:  # noqa: ANN001
     )
 
 
-def test_search_an_opportunity_and_the_admin_pages_are_accessible(site: Site, world) -> None:  # noqa: ANN001
+def test_search_an_opportunity_and_the_admin_pages_are_accessible(site: Site, world) -> None:
     page = site.page
     site.goto("/")
     site.submit(page.get_by_role("navigation", name="Main").get_by_role("link", name="Volunteer"))
@@ -63,7 +63,7 @@ def test_search_an_opportunity_and_the_admin_pages_are_accessible(site: Site, wo
     assert "Warehouse helper" in page.get_by_role("main").inner_text()
 
 
-def test_a_volunteer_signs_up_and_the_workspace_accepts_them(site: Site, world, make_user) -> None:  # noqa: ANN001
+def test_a_volunteer_signs_up_and_the_workspace_accepts_them(site: Site, world, make_user) -> None:
     make_user("vic@example.org", name="Vic Volunteer")
     page = site.page
     site.sign_in("vic@example.org", PASSWORD)

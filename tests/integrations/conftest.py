@@ -57,7 +57,7 @@ class PartnerSetup:
 
 
 @pytest.fixture
-def make_partner(app) -> Callable[..., PartnerSetup]:  # noqa: ANN001
+def make_partner(app) -> Callable[..., PartnerSetup]:
     def factory(
         provider: Provider,
         name: str = "Camden Council",
@@ -97,7 +97,7 @@ def start_sso(client: FlaskClient, email: str) -> str:
     return match.group(1).replace("&amp;", "&")
 
 
-def sso_sign_in(client: FlaskClient, provider: Provider, email: str, sub: str):  # noqa: ANN201
+def sso_sign_in(client: FlaskClient, provider: Provider, email: str, sub: str):
     """The whole authorisation-code flow; returns our callback's response."""
     authorization_url = start_sso(client, email)
     return client.get(callback_path(provider.authorize(authorization_url, sub)))

@@ -80,12 +80,12 @@ class Provider:
 
 
 class _Wrapper:
-    def __init__(self, app, tamper: Tamper, paths: list[str]) -> None:  # noqa: ANN001
+    def __init__(self, app, tamper: Tamper, paths: list[str]) -> None:
         self.app = app
         self.tamper = tamper
         self.paths = paths
 
-    def __call__(self, environ, start_response):  # noqa: ANN001, ANN204
+    def __call__(self, environ, start_response):
         self.paths.append(environ.get("PATH_INFO", ""))
         tamper = self.tamper
         if tamper.down:

@@ -9,19 +9,19 @@ from .provider import PROVIDER_WARNINGS
 pytestmark = PROVIDER_WARNINGS
 
 
-def form_action(response) -> str:  # noqa: ANN001
+def form_action(response) -> str:
     policy = response.headers["Content-Security-Policy"]
     return next(p for p in policy.split("; ") if p.startswith("form-action"))
 
 
-def test_the_sign_in_page_may_lead_to_known_providers_only(client, provider, make_partner):  # noqa: ANN001, ANN201
+def test_the_sign_in_page_may_lead_to_known_providers_only(client, provider, make_partner):
     make_partner(provider)
     assert provider.base_url in form_action(client.get("/login/sso"))
     assert provider.base_url not in form_action(client.get("/login"))
     assert provider.base_url not in form_action(client.get("/"))
 
 
-def test_a_provider_not_yet_known_is_reached_by_a_link(client, provider, make_partner):  # noqa: ANN001, ANN201
+def test_a_provider_not_yet_known_is_reached_by_a_link(client, provider, make_partner):
     make_partner(provider, learn_origin=False)
     assert provider.base_url not in form_action(client.get("/login/sso"))
     response = client.post("/login/sso", data={"email": "ada@camden.gov.uk"})

@@ -32,7 +32,7 @@ NOT_VERIFIED = [
 
 
 @pytest.fixture
-def partner(app):  # noqa: ANN001, ANN201
+def partner(app):
     partner = services.create_partner(
         name="Camden Council",
         kind="council",
@@ -52,12 +52,12 @@ def claims(verified: object) -> dict:
     return found
 
 
-def count(model) -> int:  # noqa: ANN001
+def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
 @pytest.mark.parametrize("verified", NOT_VERIFIED)
-def test_no_account_is_created_unless_email_verified_is_json_true(partner, verified) -> None:  # noqa: ANN001
+def test_no_account_is_created_unless_email_verified_is_json_true(partner, verified) -> None:
     with pytest.raises(services.SignInRefused) as refused:
         services.complete_sign_in(partner, claims(verified))
     assert refused.value.reason in ("email_not_verified", "email_verified_not_boolean")
@@ -69,28 +69,28 @@ def test_no_account_is_created_unless_email_verified_is_json_true(partner, verif
 def test_no_existing_account_is_offered_for_linking_unless_json_true(
     partner,
     make_user,
-    verified,  # noqa: ANN001
+    verified,
 ) -> None:
     make_user(EMAIL)
     with pytest.raises(services.SignInRefused):
         services.complete_sign_in(partner, claims(verified))
 
 
-def test_json_true_creates_the_account(partner) -> None:  # noqa: ANN001
+def test_json_true_creates_the_account(partner) -> None:
     result = services.complete_sign_in(partner, claims(True))
     db.session.commit()
     assert result.created and result.user.email == EMAIL
     assert count(PartnerIdentity) == count(PartnerMembership) == 1
 
 
-def test_json_true_offers_an_existing_account_for_linking(partner, make_user) -> None:  # noqa: ANN001
+def test_json_true_offers_an_existing_account_for_linking(partner, make_user) -> None:
     make_user(EMAIL)
     with pytest.raises(services.LinkRequired) as link:
         services.complete_sign_in(partner, claims(True))
     assert link.value.email == EMAIL
 
 
-def test_a_string_is_refused_with_its_own_reason(partner) -> None:  # noqa: ANN001
+def test_a_string_is_refused_with_its_own_reason(partner) -> None:
     """So the audit log tells the hub the provider sends strings, not that it did not verify."""
     with pytest.raises(services.SignInRefused) as refused:
         services.complete_sign_in(partner, claims("true"))

@@ -209,7 +209,7 @@ def quick_deadline(app_config: dict) -> None:
 @pytest.mark.parametrize("behave", [trickle_body, huge_body], ids=["trickle", "huge"])
 def test_a_trickling_or_flooding_provider_costs_at_most_the_deadline(
     app: Flask,
-    behave,  # noqa: ANN001
+    behave,
 ) -> None:
     with serve(behave) as srv:
         _partner(srv.url)

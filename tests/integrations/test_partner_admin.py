@@ -25,7 +25,7 @@ SECRET = "s3cret-value-never-shown-again"
 
 
 @pytest.fixture
-def admin(app, make_user):  # noqa: ANN001, ANN201
+def admin(app, make_user):
     make_user(HUB_ADMIN, name="Hub Admin", hub_admin=True)
     client = app.test_client()
     client.post("/login", data={"email": HUB_ADMIN, "password": PASSWORD})

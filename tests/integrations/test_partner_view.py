@@ -24,7 +24,7 @@ A1, A2, B1, OUTSIDER = (
 )
 
 
-def _partner(name: str, kind: PartnerKind, domain: str, *members) -> str:  # noqa: ANN002
+def _partner(name: str, kind: PartnerKind, domain: str, *members) -> str:
     partner = services.create_partner(
         name=name,
         kind=kind,
@@ -40,7 +40,7 @@ def _partner(name: str, kind: PartnerKind, domain: str, *members) -> str:  # noq
 
 
 @pytest.fixture
-def world(app: Flask, make_workspace, make_user) -> dict:  # noqa: ANN001
+def world(app: Flask, make_workspace, make_user) -> dict:
     hackney = make_workspace("hackney", "Hackney CVS", borough="Hackney")
     admin = make_user("admin@hackney.example.org", workspace=hackney, role="owner")
     users = {email: make_user(email, name=email.split("@")[0].title()) for email in (A1, A2, B1)}

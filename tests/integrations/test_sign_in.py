@@ -32,7 +32,7 @@ pytestmark = PROVIDER_WARNINGS
 EMAIL = "ada@camden.gov.uk"
 
 
-def count(model) -> int:  # noqa: ANN001
+def count(model) -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(model))
 

@@ -32,7 +32,7 @@ def memberships(email: str) -> int:
     )
 
 
-def reset_password(client, outbox, email: str) -> None:  # noqa: ANN001
+def reset_password(client, outbox, email: str) -> None:
     """The real reset flow: the person asks, opens the emailed link, chooses a password."""
     client.post("/password/forgot", data={"email": email})
     link = outbox.link(outbox.to(email)[-1])
@@ -40,7 +40,7 @@ def reset_password(client, outbox, email: str) -> None:  # noqa: ANN001
     assert response.status_code == 302, response.text[-500:]
 
 
-def password_sign_in(app, email: str):  # noqa: ANN001, ANN201
+def password_sign_in(app, email: str):
     client = app.test_client()
     response = client.post("/login", data={"email": email, "password": NEW_PASSWORD})
     assert response.status_code == 302, response.text[-500:]
@@ -48,7 +48,7 @@ def password_sign_in(app, email: str):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def bob_signed_in_through_camden(app, provider, make_partner):  # noqa: ANN001, ANN201
+def bob_signed_in_through_camden(app, provider, make_partner):
     partner = make_partner(provider, domains=("camden.gov.uk", "camden.example"))
     provider.set_user("sub-bob", email=BOB, email_verified=True, name="Bob")
     client = app.test_client()

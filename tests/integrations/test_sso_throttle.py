@@ -20,7 +20,7 @@ def app_config(app_config: dict) -> dict:
     return app_config
 
 
-def post(client, email: str, address: str = ATTACKER):  # noqa: ANN001, ANN201
+def post(client, email: str, address: str = ATTACKER):
     return client.post("/login/sso", data={"email": email}, environ_base={"REMOTE_ADDR": address})
 
 
@@ -45,7 +45,7 @@ def test_throttled_posts_fetch_nothing_from_providers(client, provider, make_par
     fetches = []
     real = services.provider_metadata
 
-    def counting(partner):  # noqa: ANN001, ANN202
+    def counting(partner):
         fetches.append(partner.id)
         return real(partner)
 

@@ -13,7 +13,7 @@ def app_config(app_config: dict) -> dict:
 
 
 @pytest.fixture
-def world(app, make_user) -> World:  # noqa: ANN001
+def world(app, make_user) -> World:
     return World(a=build_side("alpha", make_user), b=build_side("beta", make_user))
 
 

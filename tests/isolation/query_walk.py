@@ -60,19 +60,19 @@ _read: set[str] = set()
 class RecordingArgs(ImmutableMultiDict):
     """`request.args` that notes every name a view looks up."""
 
-    def get(self, key, default=None, type=None):  # noqa: A002, ANN001, ANN201
+    def get(self, key, default=None, type=None):
         _read.add(key)
         return super().get(key, default, type)
 
-    def getlist(self, key, type=None):  # noqa: A002, ANN001, ANN201
+    def getlist(self, key, type=None):
         _read.add(key)
         return super().getlist(key, type)
 
-    def __getitem__(self, key):  # noqa: ANN001, ANN204
+    def __getitem__(self, key):
         _read.add(key)
         return super().__getitem__(key)
 
-    def __contains__(self, key) -> bool:  # noqa: ANN001
+    def __contains__(self, key) -> bool:
         _read.add(key)
         return super().__contains__(key)
 
@@ -139,7 +139,7 @@ def walk_queries(
     return result
 
 
-def _walk(app, client, email, values_for, only, result: QueryWalkResult) -> None:  # noqa: ANN001
+def _walk(app, client, email, values_for, only, result: QueryWalkResult) -> None:
     extra = sorted(source_names() | set(COMMON))
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in (rule.methods or ()) or (only and not rule.endpoint.startswith(only)):
@@ -155,7 +155,7 @@ def _walk(app, client, email, values_for, only, result: QueryWalkResult) -> None
         result.read.setdefault(rule.endpoint, set()).update(names)
 
 
-def _walk_route(client, email: str, path: str, extra: list[str], result: QueryWalkResult) -> set:  # noqa: ANN001
+def _walk_route(client, email: str, path: str, extra: list[str], result: QueryWalkResult) -> set:
     """Send `path` the hostile values; return the query names the view read."""
 
     def send(query: dict[str, str]) -> set[str]:
@@ -163,7 +163,7 @@ def _walk_route(client, email: str, path: str, extra: list[str], result: QueryWa
         try:
             with client.get(path, query_string=query) as response:  # closes static files
                 status = response.status_code
-        except Exception:  # noqa: BLE001 - an exception that escaped is a 500 too
+        except Exception:  # an exception that escaped is a 500 too
             status = 500
         result.requests += 1
         if status >= 500:

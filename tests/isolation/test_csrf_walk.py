@@ -38,7 +38,7 @@ def test_csrf_walk_reports_a_route_exempted_by_mistake(app, world, make_user, sn
 
     @careless.post("/careless/<int:membership_id>/remove")
     @csrf.exempt
-    def remove(membership_id: int):  # noqa: ANN202
+    def remove(membership_id: int):
         db.session.delete(db.session.get(Membership, membership_id))
         db.session.commit()
         return "removed"

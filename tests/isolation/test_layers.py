@@ -46,7 +46,7 @@ def test_matrix_reports_a_deliberately_leaking_route(app, world, snapshot_url):
     leaky = workspace_blueprint("leaky", __name__, "/leak")
 
     @leaky.get("/<int:invitation_id>")
-    def show(invitation_id: int):  # noqa: ANN202
+    def show(invitation_id: int):
         with hub_scope("a deliberate leak for the test"):
             invitation = db.session.get(Invitation, invitation_id)
         if invitation is None:
@@ -54,7 +54,7 @@ def test_matrix_reports_a_deliberately_leaking_route(app, world, snapshot_url):
         return invitation.email
 
     @leaky.get("/unknown/<int:mystery_id>")
-    def unknown(mystery_id: int):  # noqa: ANN202
+    def unknown(mystery_id: int):
         abort(404)
 
     app.register_blueprint(leaky)
@@ -69,7 +69,7 @@ def test_matrix_reports_a_route_that_changes_another_workspace(app, world, snaps
     writer = workspace_blueprint("writer", __name__, "/write")
 
     @writer.post("/")
-    def write():  # noqa: ANN202
+    def write():
         db.session.add(Invitation(email="x@example.org", role="staff", expires_at=tenancy.utcnow()))
         db.session.commit()
         abort(403)
@@ -190,7 +190,7 @@ def test_a_child_cannot_point_into_another_workspace(app, world, database_urls):
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
-        def _fk_on(dbapi_connection, _record) -> None:  # noqa: ANN001
+        def _fk_on(dbapi_connection, _record) -> None:
             dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
     metadata.create_all(engine)
@@ -245,7 +245,7 @@ def test_hub_scope_in_a_request_is_audited(app, world, make_user):
     probe = workspace_blueprint("probe", __name__, "/probe")
 
     @probe.get("/")
-    def count_everything():  # noqa: ANN202
+    def count_everything():
         with hub_scope("London-wide invitation count"):
             total = len(db.session.scalars(select(Invitation)).all())
         db.session.commit()
@@ -283,7 +283,7 @@ def test_forged_tenant_id_in_a_form_is_ignored(app, world):
     assert rows == [world.a.workspace.id]
 
 
-def tenancy_role(name: str):  # noqa: ANN201
+def tenancy_role(name: str):
     from londonhub.platform.core.identity import Role
 
     return Role(name)

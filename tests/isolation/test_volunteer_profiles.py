@@ -15,7 +15,7 @@ from .matrix import ROLES, SECRET, World, sign_in, walk
 
 def test_no_route_shows_a_workspace_the_profile_of_someone_who_never_engaged_with_it(
     app, world, snapshot_url
-) -> None:  # noqa: ANN001
+) -> None:
     stranger = create_user("stranger@example.org", "Sam Stranger", None)
     db.session.add(
         VolunteerProfile(

@@ -119,7 +119,7 @@ def _node(annotation: Any, module: Any) -> Any:
     if isinstance(annotation, typing.ForwardRef):
         annotation = annotation.__forward_arg__
     if isinstance(annotation, str):
-        annotation = eval(annotation, vars(module))  # noqa: S307 - the installed stripe package
+        annotation = eval(annotation, vars(module))  # the installed stripe package
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin in (typing.NotRequired, typing.Required) or _named(origin, "NotRequired", "Required"):

@@ -79,11 +79,11 @@ def _allow_forms_to_providers() -> None:
         g.csp_form_action_extra = services.form_action_origins()
 
 
-def _problem(title: str, message: str, status: int, **extra):  # noqa: ANN003, ANN202
+def _problem(title: str, message: str, status: int, **extra):
     return render_template("oidc/problem.html", title=title, message=message, **extra), status
 
 
-def _fail(partner, reason: str, summary: str, **details):  # noqa: ANN001, ANN003, ANN202
+def _fail(partner, reason: str, summary: str, **details):
     """Audit a failed sign-in (a short reason code; never tokens, codes or secrets)."""
     audit.record(
         "partner_sso.failed",
@@ -94,7 +94,7 @@ def _fail(partner, reason: str, summary: str, **details):  # noqa: ANN001, ANN00
     )
 
 
-def _provider_down(partner):  # noqa: ANN001, ANN202
+def _provider_down(partner):
     return _problem(
         f"{partner.name}'s sign-in is not answering",
         f"We could not reach {partner.name}'s sign-in service, so you have not been signed in "
@@ -106,7 +106,7 @@ def _provider_down(partner):  # noqa: ANN001, ANN202
 
 
 @sso_bp.route("", methods=["GET", "POST"])
-def start():  # noqa: ANN201
+def start():
     form = SsoStartForm()
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
@@ -168,7 +168,7 @@ def start():  # noqa: ANN201
 
 
 @sso_bp.get("/callback")
-def callback():  # noqa: ANN201
+def callback():
     pending = session.pop(PENDING, None)
     partner = services.get_partner(pending.get("pid")) if isinstance(pending, dict) else None
     if partner is None:
@@ -295,7 +295,7 @@ def callback():  # noqa: ANN201
 
 @sso_bp.route("/link/<token>", methods=["GET", "POST"])
 @login_required
-def link(token: str):  # noqa: ANN201
+def link(token: str):
     try:
         data = read_token(LINK_PURPOSE, token, LINK_MAX_AGE)
         pending = services.LinkRequired(**data)
@@ -335,7 +335,7 @@ def link(token: str):  # noqa: ANN201
 
 @sso_bp.get("/signed-out/<token>")
 @public
-def signed_out(token: str):  # noqa: ANN201
+def signed_out(token: str):
     """Shown after sign-out from a session that came through a partner's provider."""
     try:
         data = read_token(SIGNED_OUT_PURPOSE, token, 3600)
@@ -369,7 +369,7 @@ def _sign_out_offer() -> str | None:
     )
 
 
-def _account_section(user):  # noqa: ANN001, ANN202
+def _account_section(user):
     memberships = services.memberships_of_user(user)
     if not memberships:
         return None
@@ -381,7 +381,7 @@ def _account_section(user):  # noqa: ANN001, ANN202
 
 @partners_bp.get("/<slug>")
 @login_required
-def view(slug: str):  # noqa: ANN201
+def view(slug: str):
     partner = services.get_partner_by_slug(slug)
     if partner is None:
         abort(404)
@@ -420,13 +420,13 @@ require_hub_admin(hub_partners_bp)
 
 
 @hub_partners_bp.get("")
-def index():  # noqa: ANN201
+def index():
     partners = services.list_partners()
     counts = services.member_counts([p.id for p in partners])
     return render_template("oidc/hub_index.html", partners=partners, counts=counts)
 
 
-def _save(form: PartnerForm, partner=None):  # noqa: ANN001, ANN202
+def _save(form: PartnerForm, partner=None):
     """Create or update from the form; returns the partner or None (errors on the form)."""
     try:
         fields = {
@@ -454,7 +454,7 @@ def _save(form: PartnerForm, partner=None):  # noqa: ANN001, ANN202
 
 
 @hub_partners_bp.route("/new", methods=["GET", "POST"])
-def new():  # noqa: ANN201
+def new():
     form = PartnerForm()
     if form.validate_on_submit():
         if not form.client_secret.data:
@@ -474,7 +474,7 @@ def new():  # noqa: ANN201
     return render_template("oidc/hub_form.html", form=form, partner=None), status
 
 
-def _edit_page(partner, form: PartnerForm, status: int = 200, report=None):  # noqa: ANN001, ANN202
+def _edit_page(partner, form: PartnerForm, status: int = 200, report=None):
     return render_template(
         "oidc/hub_form.html",
         form=form,
@@ -485,7 +485,7 @@ def _edit_page(partner, form: PartnerForm, status: int = 200, report=None):  # n
     ), status
 
 
-def _get_or_404(partner_id: int):  # noqa: ANN202
+def _get_or_404(partner_id: int):
     partner = services.get_partner(partner_id)
     if partner is None:
         abort(404)
@@ -493,7 +493,7 @@ def _get_or_404(partner_id: int):  # noqa: ANN202
 
 
 @hub_partners_bp.route("/<int:partner_id>", methods=["GET", "POST"])
-def edit(partner_id: int):  # noqa: ANN201
+def edit(partner_id: int):
     partner = _get_or_404(partner_id)
     form = PartnerForm(obj=partner if request.method == "GET" else None)
     if request.method == "GET":
@@ -508,7 +508,7 @@ def edit(partner_id: int):  # noqa: ANN201
 
 
 @hub_partners_bp.post("/<int:partner_id>/test")
-def test_connection(partner_id: int):  # noqa: ANN201
+def test_connection(partner_id: int):
     partner = _get_or_404(partner_id)
     report = services.check_connection(partner)
     db.session.commit()
@@ -520,7 +520,7 @@ def test_connection(partner_id: int):  # noqa: ANN201
 
 
 @hub_partners_bp.post("/<int:partner_id>/identities/<int:identity_id>/revoke")
-def revoke(partner_id: int, identity_id: int):  # noqa: ANN201
+def revoke(partner_id: int, identity_id: int):
     partner = _get_or_404(partner_id)
     identity = services.revoke_identity(partner, identity_id)
     if identity is None:

@@ -83,7 +83,7 @@ def init_brand(app: Flask) -> None:
         }
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # noqa: ANN202
+    def http_error(error: HTTPException):
         code = error.code or 500
         if isinstance(error, CSRFError):
             message = "Your form expired or was sent from another page. Please try again."
@@ -95,21 +95,21 @@ def init_brand(app: Flask) -> None:
         return render_template("brand/error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(NotAllowed)
-    def not_allowed(error: NotAllowed):  # noqa: ANN202
+    def not_allowed(error: NotAllowed):
         db.session.rollback()
         return render_template(
             "brand/error.html", code=403, title="You cannot do that here", message=str(error)
         ), 403
 
     @app.errorhandler(NotFound)
-    def not_found(error: NotFound):  # noqa: ANN202
+    def not_found(error: NotFound):
         db.session.rollback()
         return render_template(
             "brand/error.html", code=404, title=ERROR_TITLES[404], message=str(error)
         ), 404
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception):  # noqa: ANN202
+    def unexpected_error(error: Exception):
         app.logger.exception("Unhandled error", exc_info=error)
         db.session.rollback()
         return (

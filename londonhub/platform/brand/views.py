@@ -15,7 +15,7 @@ BOROUGH_NAMES = {slug: borough for slug, borough, *_ in LONDON_WORKSPACES}
 
 
 @bp.get("/")
-def home():  # noqa: ANN201
+def home():
     workspaces = list_public_workspaces()
     by_slug = {w.slug: w for w in workspaces}
     tiles = [

@@ -38,7 +38,7 @@ def require_workspace_role(bp: Blueprint, minimum: Role, refusal: str) -> None:
     `minimum` in the workspace; their role is in `g.role`. Others get 403 with `refusal`."""
 
     @bp.before_request
-    def _require_workspace_role():  # noqa: ANN202
+    def _require_workspace_role():
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         g.role = role_in(current_user, g.tenant)
@@ -52,7 +52,7 @@ def require_hub_admin(bp: Blueprint) -> None:
     """Every route of `bp` is for hub admins only."""
 
     @bp.before_request
-    def _require_hub_admin():  # noqa: ANN202
+    def _require_hub_admin():
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         if not current_user.is_hub_admin:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production
+DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"  # refused in production
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 #: Hosts a laptop or a test reaches the app by (the test client's `localhost`, a live server's
 #: `127.0.0.1`), trusted outside production on top of PUBLIC_URL's host.

@@ -44,7 +44,7 @@ def _detail() -> bool:
 
 
 @bp.get("/healthz")
-def healthz():  # noqa: ANN201
+def healthz():
     body = service_state(detail=_detail())
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
@@ -52,7 +52,7 @@ def healthz():  # noqa: ANN201
 
 
 @bp.get("/status")
-def status():  # noqa: ANN201
+def status():
     state = service_state(detail=_detail())
     response = render_template("health/status.html", state=state, parts=PARTS)
     return response, 200 if state["status"] == "ok" else 503, {"Cache-Control": "no-store"}

@@ -255,7 +255,7 @@ class _DeadlineSSLSocket(ssl.SSLSocket):
 # --- connecting to the checked address ------------------------------------------------------
 
 
-class _Refused(Exception):  # noqa: N818 - internal: not an OSError, so urllib3 passes it up
+class _Refused(Exception):  # internal: not an OSError, so urllib3 passes it up
     pass
 
 

@@ -168,7 +168,7 @@ def dispatch(app: Flask, pending: PendingJob) -> None:
         queue.enqueue(*job_args, **options)
 
 
-def get_queue(app: Flask | None = None):  # noqa: ANN201 - rq.Queue, imported lazily
+def get_queue(app: Flask | None = None):  # returns an rq.Queue (rq is imported lazily)
     from redis import Redis
     from rq import Queue
 

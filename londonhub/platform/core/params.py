@@ -98,7 +98,7 @@ class IdConverter(IntegerConverter):
     """`<int:...>` in every route: a number a database id can be; a larger one matches no
     route (404) instead of overflowing the query (500)."""
 
-    def __init__(self, map, fixed_digits: int = 0, min=None, max=MAX_ID, signed=False) -> None:  # noqa: A002, ANN001
+    def __init__(self, map, fixed_digits: int = 0, min=None, max=MAX_ID, signed=False) -> None:
         super().__init__(map, fixed_digits, min, max, signed)
 
 

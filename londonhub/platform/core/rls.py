@@ -52,7 +52,7 @@ def disable_tenant_rls_sql(table: str) -> list[str]:
     ]
 
 
-def enable_tenant_rls(op, table: str) -> None:  # noqa: ANN001 - alembic.op
+def enable_tenant_rls(op, table: str) -> None:  # op: alembic.op
     """Call from a migration's upgrade() after creating a tenant-owned table."""
     if op.get_bind().dialect.name != "postgresql":
         return
@@ -60,7 +60,7 @@ def enable_tenant_rls(op, table: str) -> None:  # noqa: ANN001 - alembic.op
         op.execute(statement)
 
 
-def disable_tenant_rls(op, table: str) -> None:  # noqa: ANN001
+def disable_tenant_rls(op, table: str) -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     for statement in disable_tenant_rls_sql(table):
@@ -116,7 +116,7 @@ def _wanted() -> tuple[str, str]:
 _TRANSACTION_CONTROL = ("ROLLBACK", "RELEASE", "COMMIT", "SAVEPOINT", "BEGIN")
 
 
-def _before_cursor_execute(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+def _before_cursor_execute(conn, cursor, statement, parameters, context, executemany) -> None:
     if statement.lstrip()[:9].upper().startswith(_TRANSACTION_CONTROL):
         return
     wanted = _wanted()
@@ -132,20 +132,20 @@ def _before_cursor_execute(conn, cursor, statement, parameters, context, execute
     info[_STATE] = wanted
 
 
-def _forget(conn, *args) -> None:  # noqa: ANN001, ANN002
+def _forget(conn, *args) -> None:
     conn.info.pop(_STATE, None)
 
 
-def _unknown(conn, *args) -> None:  # noqa: ANN001, ANN002
+def _unknown(conn, *args) -> None:
     # Rolling back to a savepoint restores whatever was set before it: set again next time.
     conn.info[_STATE] = ("?", "?")
 
 
-def _forget_on_checkin(dbapi_connection, connection_record) -> None:  # noqa: ANN001
+def _forget_on_checkin(dbapi_connection, connection_record) -> None:
     connection_record.info.pop(_STATE, None)
 
 
-def _forget_on_reset(dbapi_connection, connection_record, reset_state) -> None:  # noqa: ANN001
+def _forget_on_reset(dbapi_connection, connection_record, reset_state) -> None:
     connection_record.info.pop(_STATE, None)
 
 
@@ -167,7 +167,7 @@ def install_rls_settings(engine: Engine) -> None:
 # --- CLI ---------------------------------------------------------------------------------------
 
 
-def init_app(app) -> None:  # noqa: ANN001 - Flask
+def init_app(app) -> None:  # app: Flask
     import click
     from flask.cli import AppGroup
     from sqlalchemy import create_engine, pool

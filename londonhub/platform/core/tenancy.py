@@ -136,7 +136,7 @@ class TenantScoped:
     """
 
     @declared_attr
-    def tenant_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy declared_attr
+    def tenant_id(cls) -> Mapped[int]:  # SQLAlchemy declared_attr
         return mapped_column(
             BigInteger().with_variant(Integer, "sqlite"),
             ForeignKey("workspace.id", ondelete="RESTRICT"),
@@ -145,7 +145,7 @@ class TenantScoped:
         )
 
     @declared_attr.directive
-    def __table_args__(cls) -> tuple:  # noqa: N805
+    def __table_args__(cls) -> tuple:
         return tenant_table_args()
 
 
@@ -288,7 +288,7 @@ def _scope_query(state: ORMExecuteState) -> None:
     )
 
 
-def _stamp_new_rows(session: Session, flush_context, instances) -> None:  # noqa: ANN001
+def _stamp_new_rows(session: Session, flush_context, instances) -> None:
     """Stamp new rows with the workspace; refuse writes to another workspace's rows.
 
     Flush-time UPDATEs and DELETEs go by primary key, without the loader criteria, so an
@@ -347,7 +347,7 @@ def _redirect_to_lower_case(slug: str) -> None:
         abort(redirect(f"{request.script_root}{target}" + (f"?{query}" if query else ""), 301))
 
 
-def workspace_blueprint(name: str, import_name: str, suffix: str = "", **kwargs) -> Blueprint:  # noqa: ANN003
+def workspace_blueprint(name: str, import_name: str, suffix: str = "", **kwargs) -> Blueprint:
     """A blueprint mounted at `/b/<slug>{suffix}` that resolves the workspace into `g.tenant`.
 
     Unknown or archived slugs answer 404. Views never receive `slug`; `url_for` fills it in

@@ -50,13 +50,13 @@ def _safe_next(target: str | None) -> str | None:
 safe_next = _safe_next
 
 
-def _sign_in(user) -> None:  # noqa: ANN001
+def _sign_in(user) -> None:
     session.clear()  # a fresh session on sign-in: no fixation
     login_user(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # noqa: ANN201
+def login():
     form = LoginForm(email=request.args.get("email", "")[:254] or None)
     status = 200
     headers = {}
@@ -87,14 +87,14 @@ def _onward() -> dict:
     return {"next_url": _safe_next(request.args.get("next")), "email": request.args.get("email")}
 
 
-def _throttled(form, exc: ratelimit.Throttled, template: str):  # noqa: ANN001, ANN202
+def _throttled(form, exc: ratelimit.Throttled, template: str):
     """The form again, saying who is being slowed down and when to try again: 429."""
     form.email.errors.append(str(exc))
     return render_template(template, form=form), 429, {"Retry-After": str(exc.retry_after)}
 
 
 @bp.post("/logout")
-def logout():  # noqa: ANN201
+def logout():
     next_url = accounts.after_sign_out_url()  # e.g. offer signing out at a partner's provider
     if current_user.is_authenticated:
         user = current_user._get_current_object()
@@ -107,7 +107,7 @@ def logout():  # noqa: ANN201
 
 
 @bp.route("/register", methods=["GET", "POST"])
-def register():  # noqa: ANN201
+def register():
     form = RegisterForm(email=request.args.get("email", "")[:254] or None)
     if form.validate_on_submit():
         try:
@@ -130,7 +130,7 @@ def register():  # noqa: ANN201
 
 
 @bp.get("/verify-email/<token>")
-def verify_email(token: str):  # noqa: ANN201
+def verify_email(token: str):
     try:
         user = accounts.verify_email(token)
     except TokenExpired:
@@ -145,14 +145,14 @@ def verify_email(token: str):  # noqa: ANN201
     return redirect(url_for("auth.login", next=next_url, email=user.email if next_url else None))
 
 
-def _token_problem(title: str, retry_endpoint: str):  # noqa: ANN202
+def _token_problem(title: str, retry_endpoint: str):
     return render_template(
         "auth/token_problem.html", title=title, retry=url_for(retry_endpoint)
     ), 400
 
 
 @bp.route("/verify-email/new", methods=["GET", "POST"])
-def resend_verification():  # noqa: ANN201
+def resend_verification():
     form = EmailOnlyForm()
     if form.validate_on_submit():
         try:
@@ -169,7 +169,7 @@ def resend_verification():  # noqa: ANN201
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-def forgot_password():  # noqa: ANN201
+def forgot_password():
     form = EmailOnlyForm()
     if form.validate_on_submit():
         try:
@@ -189,7 +189,7 @@ def forgot_password():  # noqa: ANN201
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):  # noqa: ANN201
+def reset_password(token: str):
     try:
         accounts.user_for_reset_token(token)
     except TokenExpired:
@@ -213,7 +213,7 @@ def reset_password(token: str):  # noqa: ANN201
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
-def account():  # noqa: ANN201
+def account():
     user = current_user._get_current_object()
     details = AccountDetailsForm(prefix="details", obj=user)
     password = ChangePasswordForm(prefix="password")

@@ -7,7 +7,7 @@ from flask import Flask, url_for
 from londonhub.platform.core.navigation import NavItem, register_navigation
 
 
-def _navigation(user) -> list[NavItem]:  # noqa: ANN001
+def _navigation(user) -> list[NavItem]:
     if not user.is_hub_admin:
         return []
     return [

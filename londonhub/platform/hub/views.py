@@ -63,7 +63,7 @@ def _workspace_or_404(slug: str) -> Workspace:
 
 
 @bp.get("/")
-def index():  # noqa: ANN201
+def index():
     workspaces = list_all_workspaces()
     counts = count_members([w.id for w in workspaces])
     totals = {
@@ -73,7 +73,7 @@ def index():  # noqa: ANN201
 
 
 @bp.route("/workspaces/new", methods=["GET", "POST"])
-def new_workspace():  # noqa: ANN201
+def new_workspace():
     form = CreateWorkspaceForm()
     if form.validate_on_submit():
         try:
@@ -102,7 +102,7 @@ def new_workspace():  # noqa: ANN201
     return render_template("hub/new_workspace.html", form=form), status
 
 
-def _workspace_page(workspace: Workspace, status: int = 200, **forms):  # noqa: ANN003, ANN202
+def _workspace_page(workspace: Workspace, status: int = 200, **forms):
     members = workspace_services.list_members(workspace)
     transfer = forms.get("transfer") or TransferForm(prefix="transfer")
     transfer.member.choices = [
@@ -129,12 +129,12 @@ def _workspace_page(workspace: Workspace, status: int = 200, **forms):  # noqa: 
 
 
 @bp.get("/workspaces/<slug>/")
-def workspace(slug: str):  # noqa: ANN201
+def workspace(slug: str):
     return _workspace_page(_workspace_or_404(slug))
 
 
 @bp.post("/workspaces/<slug>/owners/invite")
-def invite_owner(slug: str):  # noqa: ANN201
+def invite_owner(slug: str):
     workspace = _workspace_or_404(slug)
     form = InviteOwnerForm(prefix="owner")
     if form.validate_on_submit():
@@ -151,7 +151,7 @@ def invite_owner(slug: str):  # noqa: ANN201
 
 
 @bp.post("/workspaces/<slug>/owners/transfer")
-def transfer_ownership(slug: str):  # noqa: ANN201
+def transfer_ownership(slug: str):
     workspace = _workspace_or_404(slug)
     form = TransferForm(prefix="transfer")
     form.member.choices = [
@@ -173,7 +173,7 @@ def transfer_ownership(slug: str):  # noqa: ANN201
 
 
 @bp.post("/workspaces/<slug>/support")
-def start_support(slug: str):  # noqa: ANN201
+def start_support(slug: str):
     workspace = _workspace_or_404(slug)
     form = SupportForm(prefix="support")
     if form.validate_on_submit():
@@ -193,7 +193,7 @@ def start_support(slug: str):  # noqa: ANN201
 
 
 @bp.post("/workspaces/<slug>/support/end")
-def end_support(slug: str):  # noqa: ANN201
+def end_support(slug: str):
     workspace = _workspace_or_404(slug)
     if support.end_support(current_user, workspace) is not None:
         db.session.commit()
@@ -202,7 +202,7 @@ def end_support(slug: str):  # noqa: ANN201
 
 
 @bp.route("/workspaces/<slug>/status/<action>", methods=["GET", "POST"])
-def change_status(slug: str, action: str):  # noqa: ANN201
+def change_status(slug: str, action: str):
     """A confirmation page that says what will happen; the change is made only by its form."""
     workspace = _workspace_or_404(slug)
     target = STATUS_ACTIONS.get(action)
@@ -231,7 +231,7 @@ def change_status(slug: str, action: str):  # noqa: ANN201
 
 
 @bp.get("/audit")
-def audit_log():  # noqa: ANN201
+def audit_log():
     page = page_arg()
     events, has_next = audit.list_events(page=page)
     return render_template("hub/audit.html", events=events, page=page, has_next=has_next)

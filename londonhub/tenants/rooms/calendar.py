@@ -62,7 +62,7 @@ def _uid(booking_id: int) -> str:
     return f"room-booking-{booking_id}@connecting-londoners"
 
 
-def room_feed(room, bookings) -> str:  # noqa: ANN001
+def room_feed(room, bookings) -> str:
     """The per-room feed for staff: who booked, and block-outs with their reason."""
     events = []
     for booking in bookings:
@@ -86,7 +86,7 @@ def room_feed(room, bookings) -> str:  # noqa: ANN001
     return calendar_text(events, f"{room.name} – {room.venue_name}")
 
 
-def send_confirmation(order, workspace, room, bookings) -> None:  # noqa: ANN001
+def send_confirmation(order, workspace, room, bookings) -> None:
     """Queue the buyer's confirmation email with an .ics for the booked dates."""
     location = f"{room.name}, {room.venue_name}, {room.address}, {room.postcode}"
     ics = calendar_text(

@@ -39,16 +39,16 @@ LAYOUT_CHOICES = [SelectChoice(k, v) for k, v in LAYOUTS.items()]
 class PoundsField(StringField):
     """Money typed in pounds ('12.50', '£12', '') and kept as integer pence in `.pence`."""
 
-    def __init__(self, *args, required: bool = True, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, required: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.required = required
         self.pence: int | None = None
 
-    def process_data(self, value) -> None:  # noqa: ANN001
+    def process_data(self, value) -> None:
         self.pence = value
         self.data = "" if value is None else f"{value / 100:.2f}"
 
-    def pre_validate(self, form) -> None:  # noqa: ANN001
+    def pre_validate(self, form) -> None:
         text = (self.data or "").strip().replace("£", "").replace(",", "")
         if not text:
             if self.required:
@@ -73,15 +73,15 @@ class PoundsField(StringField):
 class ClockField(StringField):
     """A time of day typed as HH:MM (24:00 allowed for closing), kept as minutes in `.minutes`."""
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.minutes: int | None = None
 
-    def process_data(self, value) -> None:  # noqa: ANN001
+    def process_data(self, value) -> None:
         self.minutes = value
         self.data = "" if value is None else f"{value // 60:02d}:{value % 60:02d}"
 
-    def pre_validate(self, form) -> None:  # noqa: ANN001
+    def pre_validate(self, form) -> None:
         text = (self.data or "").strip()
         if not text:
             self.minutes = None

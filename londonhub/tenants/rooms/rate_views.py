@@ -22,7 +22,7 @@ admin_bp = workspace_blueprint(
 BLUEPRINTS = (bp, admin_bp)
 
 
-def _workspace():  # noqa: ANN202
+def _workspace():
     workspace = get_workspace_by_slug(request.values.get("workspace", ""))
     if workspace is None or workspace.is_hub:
         abort(404)
@@ -31,7 +31,7 @@ def _workspace():  # noqa: ANN202
 
 @bp.route("/rooms/community-rate", methods=["GET", "POST"])
 @login_required
-def claim():  # noqa: ANN201
+def claim():
     """Ask a workspace (`workspace=<slug>`) for the community rate."""
     workspace = _workspace()
     g.tenant = workspace  # the workspace's banner
@@ -74,7 +74,7 @@ def claim():  # noqa: ANN201
 require_workspace_role(admin_bp, Role.STAFF, "You are not a member of this workspace.")
 
 
-def _requests_page(status: int = 200):  # noqa: ANN202
+def _requests_page(status: int = 200):
     claims = services.list_claims(current_user, g.tenant)
     return render_template(
         "rooms/admin_rate_claims.html",
@@ -87,12 +87,12 @@ def _requests_page(status: int = 200):  # noqa: ANN202
 
 
 @admin_bp.get("/")
-def requests():  # noqa: ANN201
+def requests():
     return _requests_page()
 
 
 @admin_bp.post("/<int:claim_id>")
-def decide(claim_id: int):  # noqa: ANN201
+def decide(claim_id: int):
     form = ClaimDecisionForm()
     if not form.validate():
         abort(400)

@@ -54,7 +54,7 @@ admin_bp = workspace_blueprint("rooms_admin", __name__, "/admin/rooms", template
 
 
 @bp.app_template_filter("london")
-def london_filter(moment, fmt: str = "%d %b %Y %H:%M") -> str:  # noqa: ANN001
+def london_filter(moment, fmt: str = "%d %b %Y %H:%M") -> str:
     return services.london(moment).strftime(fmt)
 
 
@@ -66,7 +66,7 @@ def _today() -> date:
 
 
 @bp.get("/rooms")
-def search():  # noqa: ANN201
+def search():
     form = SearchForm(request.args)
     form.borough.choices = choices([("", "Any borough")] + [(b, b) for b in services.boroughs()])
     page = page_arg()
@@ -110,7 +110,7 @@ def _week_param() -> date:
     return date_arg("week", _today())
 
 
-def _room_page(room, workspace, form: BookingForm, status: int = 200, taken=None):  # noqa: ANN001, ANN202
+def _room_page(room, workspace, form: BookingForm, status: int = 200, taken=None):
     week = _week_param()
     monday = week - timedelta(days=week.weekday())
     return render_template(
@@ -133,7 +133,7 @@ def _room_page(room, workspace, form: BookingForm, status: int = 200, taken=None
     ), status
 
 
-def _booking_form(room, workspace, formdata=None) -> BookingForm:  # noqa: ANN001
+def _booking_form(room, workspace, formdata=None) -> BookingForm:
     form = BookingForm(formdata=formdata)
     form.layout.choices = choices((k, v) for k, v in LAYOUTS.items() if room.capacity(k))
     if formdata is None:
@@ -148,14 +148,14 @@ def _booking_form(room, workspace, formdata=None) -> BookingForm:  # noqa: ANN00
 
 @public_bp.get("/<int:room_id>")
 @public
-def room(room_id: int):  # noqa: ANN201
+def room(room_id: int):
     found = services.get_public_room(g.tenant, room_id)
     return _room_page(found, g.tenant, _booking_form(found, g.tenant))
 
 
 @public_bp.get("/<int:room_id>/photos/<int:photo_id>")
 @public
-def photo(room_id: int, photo_id: int):  # noqa: ANN201
+def photo(room_id: int, photo_id: int):
     """A photo of a published room (the workspace's admins also see unpublished rooms')."""
     found, image = services.get_photo(g.tenant, room_id, photo_id, current_user)
     response = Response(image.data, mimetype=image.content_type)
@@ -168,7 +168,7 @@ def photo(room_id: int, photo_id: int):  # noqa: ANN201
 
 
 @public_bp.get("/<int:room_id>/feed/<feed_token>.ics")
-def feed(room_id: int, feed_token: str):  # noqa: ANN201
+def feed(room_id: int, feed_token: str):
     """The room's secret iCalendar feed: the token in the address is the only key."""
     found, bookings = services.feed_bookings(g.tenant, room_id, feed_token)
     response = Response(room_feed(found, bookings), mimetype="text/calendar")
@@ -182,7 +182,7 @@ def feed(room_id: int, feed_token: str):  # noqa: ANN201
 
 @bp.post("/rooms/book")
 @login_required
-def book():  # noqa: ANN201
+def book():
     """Quote (step=quote) then hold and order (step=book). The room comes from the form and
     is checked again; the price is always computed here, never taken from the form."""
     workspace = get_workspace_by_slug(request.form.get("workspace", ""))
@@ -254,7 +254,7 @@ def book():  # noqa: ANN201
 
 @bp.get("/account/bookings")
 @login_required
-def my_bookings():  # noqa: ANN201
+def my_bookings():
     return render_template(
         "rooms/my_bookings.html", items=services.list_buyer_bookings(current_user)
     )
@@ -262,7 +262,7 @@ def my_bookings():  # noqa: ANN201
 
 @bp.post("/account/bookings/<int:booking_id>/cancel")
 @login_required
-def cancel_booking(booking_id: int):  # noqa: ANN201
+def cancel_booking(booking_id: int):
     try:
         cancellation = services.cancel_by_buyer(current_user, booking_id)
     except services.NotFound:
@@ -302,7 +302,7 @@ def _can_manage() -> bool:
 
 
 @admin_bp.get("/")
-def index():  # noqa: ANN201
+def index():
     return render_template(
         "rooms/admin_index.html",
         rooms=services.list_rooms(g.tenant),
@@ -310,7 +310,7 @@ def index():  # noqa: ANN201
     )
 
 
-def _room_form_page(form: RoomForm, room=None, status: int = 200, photo_form=None):  # noqa: ANN001, ANN202
+def _room_form_page(form: RoomForm, room=None, status: int = 200, photo_form=None):
     return render_template(
         "rooms/admin_room.html",
         form=form,
@@ -327,7 +327,7 @@ def _room_form_page(form: RoomForm, room=None, status: int = 200, photo_form=Non
     ), status
 
 
-def _save(form: RoomForm, room_id: int | None):  # noqa: ANN202
+def _save(form: RoomForm, room_id: int | None):
     try:
         saved = services.save_room(current_user, g.tenant, room_values(form), room_id)
     except services.RoomError as exc:
@@ -340,7 +340,7 @@ def _save(form: RoomForm, room_id: int | None):  # noqa: ANN202
 
 
 @admin_bp.route("/new", methods=["GET", "POST"])
-def new_room():  # noqa: ANN201
+def new_room():
     services.require_role(current_user, g.tenant, Role.ADMIN)
     form = RoomForm()
     if form.validate_on_submit():
@@ -352,7 +352,7 @@ def new_room():  # noqa: ANN201
 
 
 @admin_bp.route("/<int:room_id>", methods=["GET", "POST"])
-def edit_room(room_id: int):  # noqa: ANN201
+def edit_room(room_id: int):
     found = services.get_room(g.tenant, room_id)
     services.require_role(current_user, g.tenant, Role.ADMIN)
     form = RoomForm(obj=found)
@@ -365,7 +365,7 @@ def edit_room(room_id: int):  # noqa: ANN201
 
 
 @admin_bp.post("/<int:room_id>/feed/new")
-def rotate_feed(room_id: int):  # noqa: ANN201
+def rotate_feed(room_id: int):
     services.get_room(g.tenant, room_id)
     services.rotate_feed(current_user, g.tenant, room_id)
     db.session.commit()
@@ -374,7 +374,7 @@ def rotate_feed(room_id: int):  # noqa: ANN201
 
 
 @admin_bp.post("/<int:room_id>/photos")
-def upload_photo(room_id: int):  # noqa: ANN201
+def upload_photo(room_id: int):
     found = services.get_room(g.tenant, room_id)
     services.require_role(current_user, g.tenant, Role.ADMIN, write=True)
     photo_form = PhotoForm(prefix="photo")
@@ -400,7 +400,7 @@ def upload_photo(room_id: int):  # noqa: ANN201
 
 
 @admin_bp.post("/<int:room_id>/photos/<int:photo_id>/remove")
-def remove_photo(room_id: int, photo_id: int):  # noqa: ANN201
+def remove_photo(room_id: int, photo_id: int):
     services.get_room(g.tenant, room_id)
     services.remove_photo(current_user, g.tenant, room_id, photo_id)
     db.session.commit()
@@ -408,7 +408,7 @@ def remove_photo(room_id: int, photo_id: int):  # noqa: ANN201
     return redirect(url_for(".edit_room", room_id=room_id))
 
 
-def _calendar_page(blockout: BlockoutForm | None = None, status: int = 200):  # noqa: ANN202
+def _calendar_page(blockout: BlockoutForm | None = None, status: int = 200):
     view = "day" if request.args.get("view") == "day" else "week"
     day = date_arg("date", _today())
     first = day if view == "day" else day - timedelta(days=day.weekday())
@@ -432,12 +432,12 @@ def _calendar_page(blockout: BlockoutForm | None = None, status: int = 200):  # 
 
 
 @admin_bp.get("/calendar")
-def calendar():  # noqa: ANN201
+def calendar():
     return _calendar_page()
 
 
 @admin_bp.post("/blockouts")
-def add_blockout():  # noqa: ANN201
+def add_blockout():
     services.require_role(current_user, g.tenant, Role.ADMIN, write=True)
     form = BlockoutForm(prefix="blockout")
     form.room.choices = choices((r.id, r.name) for r in services.list_rooms(g.tenant))
@@ -459,7 +459,7 @@ def add_blockout():  # noqa: ANN201
 
 
 @admin_bp.post("/bookings/<int:booking_id>/cancel")
-def cancel(booking_id: int):  # noqa: ANN201
+def cancel(booking_id: int):
     services.get_booking(g.tenant, booking_id)
     try:
         cancellation = services.cancel_by_workspace(current_user, g.tenant, booking_id)
@@ -483,7 +483,7 @@ def cancel(booking_id: int):  # noqa: ANN201
 
 
 @admin_bp.get("/bookings.csv")
-def export():  # noqa: ANN201
+def export():
     first = date_arg("from", _today() - timedelta(days=30))
     last = date_arg("to", first + timedelta(days=395))
     buffer = io.StringIO()

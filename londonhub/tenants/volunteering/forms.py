@@ -39,7 +39,7 @@ from .models import CONSENTS, OpportunityStatus, Schedule
 from .vocab import AVAILABILITY, CAUSES, GROUP_KINDS, SKILLS
 
 
-def _in_range(field) -> None:  # noqa: ANN001
+def _in_range(field) -> None:
     """Dates the site deals in (params.EARLIEST to LATEST): date arithmetic past them fails."""
     if field.data and not EARLIEST <= field.data <= LATEST:
         raise ValidationError(
@@ -167,14 +167,14 @@ class OpportunityForm(FlaskForm):
         format="%Y-%m-%d",
     )
 
-    def validate_closing_date(self, field) -> None:  # noqa: ANN001
+    def validate_closing_date(self, field) -> None:
         _in_range(field)
 
 
 class SessionForm(FlaskForm):
     day = DateField("Date", validators=[InputRequired("Enter the session's date")])
 
-    def validate_day(self, field) -> None:  # noqa: ANN001
+    def validate_day(self, field) -> None:
         _in_range(field)
 
     starts = TimeField("Start time", validators=[InputRequired("Enter the start time")])
@@ -217,10 +217,10 @@ class SearchForm(FlaskForm):
     under_18 = BooleanField("Open to under-18s")
     step_free = BooleanField("Step-free access")
 
-    def validate_date_from(self, field) -> None:  # noqa: ANN001
+    def validate_date_from(self, field) -> None:
         _in_range(field)
 
-    def validate_date_to(self, field) -> None:  # noqa: ANN001
+    def validate_date_to(self, field) -> None:
         _in_range(field)
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The end of the date range must be on or after its start")
@@ -281,7 +281,7 @@ class HoursForm(FlaskForm):
     )
     day = DateField("Date", validators=[InputRequired("Enter the date you volunteered")])
 
-    def validate_day(self, field) -> None:  # noqa: ANN001
+    def validate_day(self, field) -> None:
         _in_range(field)
 
     hours = DecimalField(

@@ -7,7 +7,7 @@ from flask import Flask, url_for
 from londonhub.platform.core.navigation import NavItem, register_navigation
 
 
-def _navigation(user) -> list[NavItem]:  # noqa: ANN001
+def _navigation(user) -> list[NavItem]:
     """Each member's workspace admin: named when there is one, /account lists several."""
     from londonhub.platform.core.accounts import memberships_of
 
@@ -41,7 +41,7 @@ def init_app(app: Flask) -> None:
 
         from londonhub.platform.core.support import active_support
 
-        def support_here():  # noqa: ANN202
+        def support_here():
             tenant = g.get("tenant")
             return active_support(current_user, tenant) if tenant is not None else None
 

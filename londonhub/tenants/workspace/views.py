@@ -37,7 +37,7 @@ invites_bp = Blueprint("workspace_invites", __name__, template_folder="templates
 
 @public_bp.get("/")
 @public
-def home():  # noqa: ANN201
+def home():
     return render_template(
         "workspace/home.html", workspace=g.tenant, sections=workspace_sections(g.tenant)
     )
@@ -45,7 +45,7 @@ def home():  # noqa: ANN201
 
 @public_bp.get("/logo")
 @public
-def logo():  # noqa: ANN201
+def logo():
     workspace = db.session.get(Workspace, g.tenant.id, options=[undefer(Workspace.logo)])
     if not workspace.logo:
         abort(404)
@@ -62,7 +62,7 @@ require_workspace_role(admin_bp, Role.STAFF, "You are not a member of this works
 
 
 @admin_bp.get("/")
-def index():  # noqa: ANN201
+def index():
     events, _ = audit.list_events(workspace=g.tenant, per_page=5)
     members = services.list_members(g.tenant)
     return render_template(
@@ -74,7 +74,7 @@ def index():  # noqa: ANN201
 
 
 @admin_bp.route("/profile", methods=["GET", "POST"])
-def profile():  # noqa: ANN201
+def profile():
     workspace = g.tenant
     services.require_role(current_user, workspace, Role.ADMIN)
     form = ProfileForm(obj=workspace)
@@ -107,7 +107,7 @@ def profile():  # noqa: ANN201
 
 
 @admin_bp.post("/logo")
-def upload_logo():  # noqa: ANN201
+def upload_logo():
     workspace = g.tenant
     services.require_role(current_user, workspace, Role.ADMIN, write=True)
     logo_form = LogoForm(prefix="logo")
@@ -127,7 +127,7 @@ def upload_logo():  # noqa: ANN201
 
 
 @admin_bp.route("/logo/remove", methods=["GET", "POST"])
-def delete_logo():  # noqa: ANN201
+def delete_logo():
     """GET asks first, saying what will happen; only the confirmation's POST removes."""
     services.require_role(current_user, g.tenant, Role.ADMIN, write=True)
     if request.method == "GET":
@@ -151,11 +151,11 @@ def delete_logo():  # noqa: ANN201
 
 
 @admin_bp.get("/members")
-def members():  # noqa: ANN201
+def members():
     return _members_page(InviteForm(prefix="invite"))
 
 
-def _members_page(invite_form: InviteForm, status: int = 200):  # noqa: ANN202
+def _members_page(invite_form: InviteForm, status: int = 200):
     workspace = g.tenant
     return render_template(
         "workspace/admin_members.html",
@@ -168,7 +168,7 @@ def _members_page(invite_form: InviteForm, status: int = 200):  # noqa: ANN202
 
 
 @admin_bp.post("/members/invite")
-def invite():  # noqa: ANN201
+def invite():
     form = InviteForm(prefix="invite")
     if form.validate_on_submit():
         try:
@@ -184,7 +184,7 @@ def invite():  # noqa: ANN201
 
 
 @admin_bp.post("/members/<int:membership_id>/role")
-def change_role(membership_id: int):  # noqa: ANN201
+def change_role(membership_id: int):
     form = RoleForm()
     if not form.validate_on_submit():
         flash("Choose a role from the list.", "error")
@@ -203,7 +203,7 @@ def change_role(membership_id: int):  # noqa: ANN201
 
 
 @admin_bp.route("/members/<int:membership_id>/remove", methods=["GET", "POST"])
-def remove_member(membership_id: int):  # noqa: ANN201
+def remove_member(membership_id: int):
     if request.method == "GET":
         membership = services.member_to_remove(current_user, g.tenant, membership_id)
         person = f"{membership.user.name} ({membership.user.email})"
@@ -232,7 +232,7 @@ def remove_member(membership_id: int):  # noqa: ANN201
 
 
 @admin_bp.post("/invitations/<int:invitation_id>/revoke")
-def revoke_invitation(invitation_id: int):  # noqa: ANN201
+def revoke_invitation(invitation_id: int):
     services.revoke_invitation(current_user, g.tenant, invitation_id)
     db.session.commit()
     flash("The invitation has been withdrawn.", "success")
@@ -240,7 +240,7 @@ def revoke_invitation(invitation_id: int):  # noqa: ANN201
 
 
 @admin_bp.get("/audit")
-def audit_log():  # noqa: ANN201
+def audit_log():
     services.require_role(current_user, g.tenant, Role.ADMIN)
     page = page_arg()
     events, has_next = audit.list_events(workspace=g.tenant, page=page)
@@ -253,7 +253,7 @@ def audit_log():  # noqa: ANN201
 
 
 @invites_bp.route("/invites/<token>", methods=["GET", "POST"])
-def accept(token: str):  # noqa: ANN201
+def accept(token: str):
     if not current_user.is_authenticated:
         # Sign in, or sign up with the invited address, and come back here afterwards.
         try:

@@ -23,7 +23,7 @@ WERKZEUG_405 = "The method is not allowed for the requested URL"
         ("get", "/logout", 405, WERKZEUG_405),
     ],
 )
-def test_every_error_is_a_branded_page_in_our_words(client, method, path, status, stock) -> None:  # noqa: ANN001
+def test_every_error_is_a_branded_page_in_our_words(client, method, path, status, stock) -> None:
     response = getattr(client, method)(path)
     assert response.status_code == status
     assert response.mimetype == "text/html"
@@ -32,14 +32,14 @@ def test_every_error_is_a_branded_page_in_our_words(client, method, path, status
     assert "<h1>" in response.text
 
 
-def test_missing_logo_is_a_branded_404(client, make_workspace) -> None:  # noqa: ANN001
+def test_missing_logo_is_a_branded_404(client, make_workspace) -> None:
     make_workspace("hackney", "Hackney CVS")
     response = client.get("/b/hackney/logo")
     assert response.status_code == 404
     assert WERKZEUG_404 not in response.text
 
 
-def test_workspace_address_in_capitals_redirects_to_lower_case(client, make_workspace) -> None:  # noqa: ANN001
+def test_workspace_address_in_capitals_redirects_to_lower_case(client, make_workspace) -> None:
     make_workspace("hackney", "Hackney CVS")
     response = client.get("/b/HACKNEY/")
     assert response.status_code == 301
@@ -102,7 +102,7 @@ def test_demo_addresses_lie_in_their_boroughs() -> None:
         assert district in BOROUGH_DISTRICTS[slug], f"{slug}: {postcode}"
 
 
-def test_seeded_rooms_use_their_boroughs_address(app) -> None:  # noqa: ANN001
+def test_seeded_rooms_use_their_boroughs_address(app) -> None:
     from sqlalchemy import select
 
     from londonhub.platform.core.extensions import db

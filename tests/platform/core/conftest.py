@@ -10,7 +10,7 @@ from londonhub.platform.core.identity import Membership, Role, User
 
 
 @pytest.fixture
-def member(make_user, make_workspace) -> User:  # noqa: ANN001
+def member(make_user, make_workspace) -> User:
     """A verified person who is admin of Hackney CVS and staff of Camden CVS."""
     hackney = make_workspace("hackney", "Hackney CVS")
     camden = make_workspace("camden", "Camden CVS")
@@ -21,6 +21,6 @@ def member(make_user, make_workspace) -> User:  # noqa: ANN001
 
 
 @pytest.fixture
-def other_client(app: Flask):  # noqa: ANN201
+def other_client(app: Flask):
     """A second browser."""
     return app.test_client()

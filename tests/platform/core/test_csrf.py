@@ -14,7 +14,7 @@ def app_config(app_config: dict) -> dict:
     return app_config
 
 
-def sign_in(client) -> None:  # noqa: ANN001
+def sign_in(client) -> None:
     token = csrf_token_in(client.get("/login").text)
     response = client.post(
         "/login", data={"email": "ada@example.org", "password": PASSWORD, "csrf_token": token}

@@ -29,7 +29,7 @@ def test_healthz_without_redis_reports_database_and_in_process_jobs(app, client,
 
 
 @pytest.fixture
-def hub_admin(make_user, auth):  # noqa: ANN001, ANN201
+def hub_admin(make_user, auth):
     """Signed in as a hub admin: the only people who see how the service is built."""
     make_user("hub@example.org", hub_admin=True)
     auth.login("hub@example.org")
@@ -152,7 +152,7 @@ class FakeSMTP:
     def login(self, user: str, password: str) -> None:
         self.calls.append(("login", user, password))
 
-    def send_message(self, message) -> None:  # noqa: ANN001
+    def send_message(self, message) -> None:
         self.calls.append(("send", message["To"], message["Subject"]))
 
 
@@ -230,7 +230,7 @@ def test_list_events_is_newest_first_per_workspace_and_paged(app, make_workspace
 
 
 def test_healthz_reports_a_database_failure_as_503(app, client, monkeypatch, hub_admin):
-    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def broken(*args, **kwargs):
         raise ConnectionRefusedError("database down")
 
     monkeypatch.setattr(db.session, "execute", broken)

@@ -177,7 +177,7 @@ def rq_config(app_config: dict, redis_url: str) -> dict:
     return app_config
 
 
-def work(queue) -> None:  # noqa: ANN001
+def work(queue) -> None:
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
 
 

@@ -9,7 +9,7 @@ import re
 from londonhub.platform.core.navigation import NavItem, navigation, register_navigation
 
 
-def test_staff_of_one_workspace_land_on_its_admin(client, auth, make_user, make_workspace) -> None:  # noqa: ANN001
+def test_staff_of_one_workspace_land_on_its_admin(client, auth, make_user, make_workspace) -> None:
     hackney = make_workspace("hackney", "Hackney CVS")
     make_user("staff@hackney.example.org", workspace=hackney, role="staff")
     response = auth.login("staff@hackney.example.org")
@@ -18,14 +18,14 @@ def test_staff_of_one_workspace_land_on_its_admin(client, auth, make_user, make_
     assert 'href="/b/hackney/admin/"' in header and "Hackney CVS" in header
 
 
-def test_hub_admin_lands_on_the_hub(client, auth, make_user) -> None:  # noqa: ANN001
+def test_hub_admin_lands_on_the_hub(client, auth, make_user) -> None:
     make_user("hub@example.org", hub_admin=True)
     assert auth.login("hub@example.org").headers["Location"] == "/hub/"
 
 
 def test_people_with_several_or_no_places_of_work_land_on_their_account(
     client, auth, member, make_user
-) -> None:  # noqa: ANN001
+) -> None:
     assert auth.login(member.email).headers["Location"] == "/account"
     header = client.get("/account").get_data(as_text=True).split("</header>")[0]
     assert 'href="/account#workspaces"' in header
@@ -34,7 +34,7 @@ def test_people_with_several_or_no_places_of_work_land_on_their_account(
     assert auth.login("public@example.org").headers["Location"] == "/account"
 
 
-def test_archived_workspace_is_not_a_place_of_work(client, auth, make_user, make_workspace) -> None:  # noqa: ANN001
+def test_archived_workspace_is_not_a_place_of_work(client, auth, make_user, make_workspace) -> None:
     from londonhub.platform.core.extensions import db
 
     gone = make_workspace("gone", "Gone CVS")
@@ -44,7 +44,7 @@ def test_archived_workspace_is_not_a_place_of_work(client, auth, make_user, make
     assert auth.login("staff@gone.example.org").headers["Location"] == "/account"
 
 
-def test_account_links_to_orders_and_bookings(client, auth, make_user) -> None:  # noqa: ANN001
+def test_account_links_to_orders_and_bookings(client, auth, make_user) -> None:
     make_user("public@example.org")
     auth.login("public@example.org")
     page = client.get("/account").get_data(as_text=True)
@@ -53,7 +53,7 @@ def test_account_links_to_orders_and_bookings(client, auth, make_user) -> None: 
     assert 'href="/account/bookings"' in main
 
 
-def test_hub_overview_links_to_hub_billing(client, auth, make_user) -> None:  # noqa: ANN001
+def test_hub_overview_links_to_hub_billing(client, auth, make_user) -> None:
     make_user("hub@example.org", hub_admin=True)
     auth.login("hub@example.org")
     page = client.get("/hub/").get_data(as_text=True)
@@ -61,7 +61,7 @@ def test_hub_overview_links_to_hub_billing(client, auth, make_user) -> None:  # 
     assert client.get("/hub/billing/").status_code == 200
 
 
-def test_registry_takes_providers_from_areas(app, make_user) -> None:  # noqa: ANN001
+def test_registry_takes_providers_from_areas(app, make_user) -> None:
     user = make_user("someone@example.org")
     register_navigation(app, lambda u: [NavItem("Extra", "/extra", place="account")])
     with app.test_request_context("/"):

@@ -61,7 +61,7 @@ def test_a_redirect_to_an_internal_address_is_refused(target: str) -> None:
 def test_a_redirect_to_a_name_resolving_inwards_is_refused_at_connect(monkeypatch) -> None:
     real = socket.getaddrinfo
 
-    def resolver(host, port, *args):  # noqa: ANN001, ANN002, ANN202
+    def resolver(host, port, *args):
         if host == "intranet.example.com":
             return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.20.30.40", port))]
         return real(host, port, *args)
@@ -82,7 +82,7 @@ def test_a_name_is_resolved_once_and_the_checked_address_is_the_one_connected(
     answers = ["127.0.0.1", "10.0.0.1", "10.0.0.1"]
     calls: list[str] = []
 
-    def resolver(host, port, *args):  # noqa: ANN001, ANN002, ANN202
+    def resolver(host, port, *args):
         calls.append(host)
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[len(calls) - 1], port))]
 
@@ -141,7 +141,7 @@ def test_too_many_redirects_stop() -> None:
 
 
 @pytest.mark.parametrize("behave", [trickle_body, trickle_headers], ids=["body", "headers"])
-def test_a_trickling_server_is_cut_off_at_the_total_deadline(behave) -> None:  # noqa: ANN001
+def test_a_trickling_server_is_cut_off_at_the_total_deadline(behave) -> None:
     """Each byte arrives well within any per-read timeout; only a total deadline ends it."""
     policy = http.Policy(allow_loopback=True, deadline=1.5, max_bytes=1024)
     with serve(behave) as srv:
@@ -248,7 +248,7 @@ def test_the_shared_cache_expires(store: str, request: pytest.FixtureRequest) ->
 
 
 @pytest.fixture
-def tls_server(tmp_path) -> Iterator[tuple[Server, str]]:  # noqa: ANN001
+def tls_server(tmp_path) -> Iterator[tuple[Server, str]]:
     """An https server on 127.0.0.1 with a certificate for `localhost` only, and its CA file."""
     import datetime
     import ssl
@@ -290,7 +290,7 @@ def tls_server(tmp_path) -> Iterator[tuple[Server, str]]:  # noqa: ANN001
         behaviour["now"](conn, request)
 
     class TLSServer(Server):
-        def get_request(self):  # noqa: ANN202
+        def get_request(self):
             conn, address = super().get_request()
             return context.wrap_socket(conn, server_side=True), address
 
@@ -306,7 +306,7 @@ def tls_server(tmp_path) -> Iterator[tuple[Server, str]]:  # noqa: ANN001
 
 
 def test_https_to_the_checked_address_keeps_the_name_for_sni_and_the_certificate(
-    tls_server,  # noqa: ANN001
+    tls_server,
 ) -> None:
     server, ca = tls_server
     port = server.server_address[1]
@@ -318,7 +318,7 @@ def test_https_to_the_checked_address_keeps_the_name_for_sni_and_the_certificate
     assert f"Host: localhost:{port}" in server.seen[0]
 
 
-def test_a_trickling_https_server_is_cut_off_at_the_deadline(tls_server) -> None:  # noqa: ANN001
+def test_a_trickling_https_server_is_cut_off_at_the_deadline(tls_server) -> None:
     server, ca = tls_server
     server.behaviour["now"] = trickle_body
     policy = http.Policy(allow_loopback=True, deadline=1.5)

@@ -16,15 +16,15 @@ NEW_PASSWORD = "a fresh and longer phrase"
 
 
 @pytest.fixture
-def person(make_user):  # noqa: ANN001, ANN201
+def person(make_user):
     return make_user("ada@example.org", name="Ada Lovelace")
 
 
-def ask_for_reset(client, email: str):  # noqa: ANN001, ANN201
+def ask_for_reset(client, email: str):
     return client.post("/password/forgot", data={"email": email})
 
 
-def choose(client, link: str, password: str = NEW_PASSWORD, confirm: str | None = None):  # noqa: ANN001, ANN201
+def choose(client, link: str, password: str = NEW_PASSWORD, confirm: str | None = None):
     return client.post(link, data={"password": password, "confirm": confirm or password})
 
 

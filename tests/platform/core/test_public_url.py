@@ -14,11 +14,11 @@ PUBLIC = "https://hub.example.org"
 
 
 @pytest.fixture
-def person(make_user):  # noqa: ANN001, ANN201
+def person(make_user):
     return make_user("ada@example.org")
 
 
-def forgot(client, **kwargs):  # noqa: ANN001, ANN003, ANN201
+def forgot(client, **kwargs):
     return client.post("/password/forgot", data={"email": "ada@example.org"}, **kwargs)
 
 

@@ -28,11 +28,11 @@ def app_config(app_config: dict, request: pytest.FixtureRequest) -> dict:
 
 
 @pytest.fixture
-def person(make_user):  # noqa: ANN001, ANN201
+def person(make_user):
     return make_user("ada@example.org")
 
 
-def attempt(client, email: str, password: str, address: str = "203.0.113.1"):  # noqa: ANN001, ANN201
+def attempt(client, email: str, password: str, address: str = "203.0.113.1"):
     return client.post(
         "/login",
         data={"email": email, "password": password},
@@ -40,7 +40,7 @@ def attempt(client, email: str, password: str, address: str = "203.0.113.1"):  #
     )
 
 
-def fail(client, email: str, times: int, address: str = "203.0.113.1") -> None:  # noqa: ANN001
+def fail(client, email: str, times: int, address: str = "203.0.113.1") -> None:
     for _ in range(times):
         assert attempt(client, email, "wrong password", address).status_code == 400
 
@@ -147,7 +147,7 @@ def test_redis_counter_window_starts_at_the_first_failure(redis_url):
 
 
 @pytest.mark.parametrize("kind", ["memory", "redis"])
-def test_counters_hold_a_wait_and_forget_it(kind, request):  # noqa: ANN001
+def test_counters_hold_a_wait_and_forget_it(kind, request):
     if kind == "redis":
         counter = RedisFailureCounter(request.getfixturevalue("redis_url"))
     else:

@@ -16,7 +16,7 @@ from .helpers import field_error, reload_user, signed_in
 NEW_PASSWORD = "three unrelated words here"
 
 
-def register(client, email="grace@example.org", password=NEW_PASSWORD, confirm=None, name="Grace"):  # noqa: ANN001, ANN201
+def register(client, email="grace@example.org", password=NEW_PASSWORD, confirm=None, name="Grace"):
     return client.post(
         "/register",
         data={

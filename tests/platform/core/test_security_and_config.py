@@ -194,7 +194,7 @@ def test_behind_a_proxy_the_forwarded_address_is_the_client(app_config):
     seen = []
 
     @application.get("/_address")
-    def address():  # noqa: ANN202
+    def address():
         from flask import request
 
         seen.append(request.remote_addr)

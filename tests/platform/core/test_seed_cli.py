@@ -34,7 +34,7 @@ class TestSeedDemo:
         app_config["DEMO_PASSWORD"] = DEMO_PASSWORD
         return app_config
 
-    def test_seed_demo_creates_the_contracts_data_and_is_idempotent(self, runner) -> None:  # noqa: ANN001
+    def test_seed_demo_creates_the_contracts_data_and_is_idempotent(self, runner) -> None:
         result = runner.invoke(args=["seed", "demo"])
         assert result.exit_code == 0, result.output
         assert "33 workspaces" in result.output
@@ -93,7 +93,7 @@ class TestSeedDemo:
         assert "0 workspaces and 0 users created" in again.output
         assert _counts() == first
 
-    def test_demo_users_can_sign_in(self, runner, auth, client) -> None:  # noqa: ANN001
+    def test_demo_users_can_sign_in(self, runner, auth, client) -> None:
         assert runner.invoke(args=["seed", "demo"]).exit_code == 0
         assert auth.login("admin@hackney.example.org", DEMO_PASSWORD).status_code == 302
         assert client.get("/b/hackney/admin/").status_code == 200
@@ -124,7 +124,7 @@ class TestSeedRefusedInProduction:
         app_config["MAIL_URL"] = "smtp://mail.example.org"  # PUBLIC_URL: from the tests' base
         return app_config
 
-    def test_seed_demo_refuses_under_production(self, runner) -> None:  # noqa: ANN001
+    def test_seed_demo_refuses_under_production(self, runner) -> None:
         result = runner.invoke(args=["seed", "demo"])
         assert result.exit_code != 0
         assert "refuses to run under the production configuration" in result.output
@@ -135,7 +135,7 @@ class TestSeedRefusedInProduction:
 # --- tenants create ---------------------------------------------------------------------------
 
 
-def test_tenants_create(runner) -> None:  # noqa: ANN001
+def test_tenants_create(runner) -> None:
     result = runner.invoke(
         args=[
             "tenants",
@@ -162,7 +162,7 @@ def test_tenants_create(runner) -> None:  # noqa: ANN001
     assert actions == ["workspace.create"]
 
 
-def test_tenants_create_defaults(runner, client) -> None:  # noqa: ANN001
+def test_tenants_create_defaults(runner, client) -> None:
     result = runner.invoke(args=["tenants", "create", "sutton", "--name", "Sutton CVS"])
     assert result.exit_code == 0, result.output
     workspace = db.session.scalar(select(Workspace).where(Workspace.slug == "sutton"))
@@ -171,7 +171,7 @@ def test_tenants_create_defaults(runner, client) -> None:  # noqa: ANN001
     assert client.get("/b/sutton/").status_code == 200
 
 
-def test_tenants_create_duplicate_is_refused(runner, make_workspace) -> None:  # noqa: ANN001
+def test_tenants_create_duplicate_is_refused(runner, make_workspace) -> None:
     make_workspace("hackney", "Hackney CVS")
     result = runner.invoke(args=["tenants", "create", "hackney", "--name", "Another"])
     assert result.exit_code != 0
@@ -183,7 +183,7 @@ def test_tenants_create_duplicate_is_refused(runner, make_workspace) -> None:  #
 
 
 @pytest.mark.parametrize("slug", ["Tower Hamlets", "tower_hamlets", "x-", "a--b", "café", "x" * 64])
-def test_tenants_create_bad_slug_is_refused(runner, slug) -> None:  # noqa: ANN001
+def test_tenants_create_bad_slug_is_refused(runner, slug) -> None:
     result = runner.invoke(args=["tenants", "create", slug, "--name", "Somewhere CVS"])
     assert result.exit_code != 0
     assert "Error:" in result.output
@@ -194,7 +194,7 @@ def test_tenants_create_bad_slug_is_refused(runner, slug) -> None:  # noqa: ANN0
     assert db.session.scalar(select(func.count()).select_from(Workspace)) == 0
 
 
-def test_tenants_create_needs_a_name(runner) -> None:  # noqa: ANN001
+def test_tenants_create_needs_a_name(runner) -> None:
     result = runner.invoke(args=["tenants", "create", "sutton"])
     assert result.exit_code != 0
     assert "--name" in result.output

@@ -39,7 +39,7 @@ def _invite(tenant_id: int, email: str) -> Invitation:
 
 
 @pytest.fixture
-def two(make_workspace):  # noqa: ANN001, ANN201
+def two(make_workspace):
     """Workspaces A and B with invitations in each; ids only, and an empty identity map."""
     a = make_workspace("alpha", "Alpha CVS")
     b = make_workspace("beta", "Beta CVS")
@@ -55,21 +55,21 @@ def _emails() -> set[str]:
     return set(db.session.scalars(select(Invitation.email)))
 
 
-def test_select_in_a_workspace_sees_only_its_rows(two) -> None:  # noqa: ANN001
+def test_select_in_a_workspace_sees_only_its_rows(two) -> None:
     with tenant_context(two["a"]):
         rows = db.session.scalars(select(Invitation)).all()
     assert {r.tenant_id for r in rows} == {two["a"]}
     assert {r.id for r in rows} == set(two["a_ids"])
 
 
-def test_legacy_query_in_a_workspace_sees_only_its_rows(two) -> None:  # noqa: ANN001
+def test_legacy_query_in_a_workspace_sees_only_its_rows(two) -> None:
     with tenant_context(two["b"]):
         rows = db.session.query(Invitation).all()
         assert db.session.query(Invitation).count() == 2
     assert {r.id for r in rows} == set(two["b_ids"])
 
 
-def test_another_workspaces_row_by_id_is_not_found(two) -> None:  # noqa: ANN001
+def test_another_workspaces_row_by_id_is_not_found(two) -> None:
     b_id = two["b_ids"][0]
     with tenant_context(two["a"]):
         found = db.session.execute(select(Invitation).where(Invitation.id == b_id)).scalar()
@@ -78,7 +78,7 @@ def test_another_workspaces_row_by_id_is_not_found(two) -> None:  # noqa: ANN001
     assert by_email is None
 
 
-def test_another_workspaces_row_is_not_found_even_when_already_loaded(two) -> None:  # noqa: ANN001
+def test_another_workspaces_row_is_not_found_even_when_already_loaded(two) -> None:
     """The criteria apply in SQL, so an object in the identity map is no way in."""
     b_id = two["b_ids"][0]
     with tenant_context(two["b"]):
@@ -89,7 +89,7 @@ def test_another_workspaces_row_is_not_found_even_when_already_loaded(two) -> No
     assert again is None
 
 
-def test_count_in_a_workspace_counts_only_its_rows(two) -> None:  # noqa: ANN001
+def test_count_in_a_workspace_counts_only_its_rows(two) -> None:
     with tenant_context(two["a"]):
         total = db.session.scalar(select(func.count()).select_from(Invitation))
         by_column = db.session.scalar(select(func.count(Invitation.id)))
@@ -97,7 +97,7 @@ def test_count_in_a_workspace_counts_only_its_rows(two) -> None:  # noqa: ANN001
     assert by_column == 3
 
 
-def test_bulk_update_in_a_workspace_changes_only_its_rows(two, database_urls) -> None:  # noqa: ANN001
+def test_bulk_update_in_a_workspace_changes_only_its_rows(two, database_urls) -> None:
     with tenant_context(two["a"]):
         result = db.session.execute(
             update(Invitation).values(status=InvitationStatus.REVOKED),
@@ -115,7 +115,7 @@ def test_bulk_update_in_a_workspace_changes_only_its_rows(two, database_urls) ->
     }
 
 
-def test_bulk_delete_in_a_workspace_deletes_only_its_rows(two) -> None:  # noqa: ANN001
+def test_bulk_delete_in_a_workspace_deletes_only_its_rows(two) -> None:
     with tenant_context(two["a"]):
         result = db.session.execute(
             delete(Invitation), execution_options={"synchronize_session": False}
@@ -126,7 +126,7 @@ def test_bulk_delete_in_a_workspace_deletes_only_its_rows(two) -> None:  # noqa:
         assert _emails() == {"b0@example.org", "b1@example.org"}
 
 
-def test_targeted_update_of_another_workspaces_row_changes_nothing(two) -> None:  # noqa: ANN001
+def test_targeted_update_of_another_workspaces_row_changes_nothing(two) -> None:
     b_id = two["b_ids"][0]
     with tenant_context(two["a"]):
         result = db.session.execute(
@@ -139,7 +139,7 @@ def test_targeted_update_of_another_workspaces_row_changes_nothing(two) -> None:
         assert "stolen@example.org" not in _emails()
 
 
-def test_alternating_workspaces_never_reuse_a_stale_tenant(two) -> None:  # noqa: ANN001
+def test_alternating_workspaces_never_reuse_a_stale_tenant(two) -> None:
     """The loader-criteria lambda is cached by SQLAlchemy; the tenant must not be."""
     expected = {two["a"]: set(two["a_ids"]), two["b"]: set(two["b_ids"])}
     for tenant in [two["a"], two["b"], two["a"], two["b"], two["b"], two["a"]] * 2:
@@ -152,7 +152,7 @@ def test_alternating_workspaces_never_reuse_a_stale_tenant(two) -> None:  # noqa
         assert count == len(expected[tenant])
 
 
-def test_nested_contexts_restore_the_outer_workspace(two) -> None:  # noqa: ANN001
+def test_nested_contexts_restore_the_outer_workspace(two) -> None:
     with tenant_context(two["a"]):
         with tenant_context(two["b"]):
             assert set(db.session.scalars(select(Invitation.id))) == set(two["b_ids"])
@@ -179,7 +179,7 @@ def _hidden_uses_of_invitations() -> dict[str, object]:
     }
 
 
-def test_query_without_workspace_context_raises(two) -> None:  # noqa: ANN001
+def test_query_without_workspace_context_raises(two) -> None:
     with pytest.raises(TenantContextMissing):
         db.session.scalars(select(Invitation)).all()
     with pytest.raises(TenantContextMissing):
@@ -189,12 +189,12 @@ def test_query_without_workspace_context_raises(two) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("shape", ["select_from", "join", "subquery", "in", "exists", "alias"])
-def test_indirect_query_without_workspace_context_raises(two, shape) -> None:  # noqa: ANN001
+def test_indirect_query_without_workspace_context_raises(two, shape) -> None:
     with pytest.raises(TenantContextMissing):
         db.session.execute(_hidden_uses_of_invitations()[shape]).all()
 
 
-def test_indirect_queries_in_a_workspace_see_only_its_rows(two) -> None:  # noqa: ANN001
+def test_indirect_queries_in_a_workspace_see_only_its_rows(two) -> None:
     with tenant_context(two["b"]):
         rows = {
             shape: db.session.execute(statement).all()
@@ -208,12 +208,12 @@ def test_indirect_queries_in_a_workspace_see_only_its_rows(two) -> None:  # noqa
     assert len(rows["alias"]) == 2
 
 
-def test_workspace_queries_need_no_context(two) -> None:  # noqa: ANN001
+def test_workspace_queries_need_no_context(two) -> None:
     """Workspaces are a hub-level table: reading them outside a context is normal."""
     assert {w.slug for w in db.session.scalars(select(Workspace))} == {"alpha", "beta"}
 
 
-def test_bulk_update_without_workspace_context_raises(two) -> None:  # noqa: ANN001
+def test_bulk_update_without_workspace_context_raises(two) -> None:
     with pytest.raises(TenantContextMissing):
         db.session.execute(
             update(Invitation).values(status=InvitationStatus.REVOKED),
@@ -226,7 +226,7 @@ def test_bulk_update_without_workspace_context_raises(two) -> None:  # noqa: ANN
         assert len(_emails()) == 5
 
 
-def test_hub_scope_sees_every_workspace(two) -> None:  # noqa: ANN001
+def test_hub_scope_sees_every_workspace(two) -> None:
     with hub_scope("test: London-wide"):
         rows = db.session.scalars(select(Invitation)).all()
         count = db.session.scalar(select(func.count()).select_from(Invitation))
@@ -234,12 +234,12 @@ def test_hub_scope_sees_every_workspace(two) -> None:  # noqa: ANN001
     assert count == 5
 
 
-def test_hub_scope_needs_a_reason(app) -> None:  # noqa: ANN001
+def test_hub_scope_needs_a_reason(app) -> None:
     with pytest.raises(ValueError, match="reason"), hub_scope(""):
         pass
 
 
-def test_new_row_in_a_workspace_context_is_stamped(make_workspace) -> None:  # noqa: ANN001
+def test_new_row_in_a_workspace_context_is_stamped(make_workspace) -> None:
     a = make_workspace("alpha")
     with tenant_context(a.id):
         invitation = Invitation(
@@ -255,7 +255,7 @@ def test_new_row_in_a_workspace_context_is_stamped(make_workspace) -> None:  # n
     assert stored == a.id
 
 
-def test_new_row_without_any_context_is_refused(make_workspace) -> None:  # noqa: ANN001
+def test_new_row_without_any_context_is_refused(make_workspace) -> None:
     make_workspace("alpha")
     db.session.add(
         Invitation(email="x@example.org", role=Role.STAFF, expires_at=utcnow() + timedelta(days=1))
@@ -265,7 +265,7 @@ def test_new_row_without_any_context_is_refused(make_workspace) -> None:  # noqa
     db.session.rollback()
 
 
-def test_inserting_another_workspaces_row_in_a_context_is_refused(two) -> None:  # noqa: ANN001
+def test_inserting_another_workspaces_row_in_a_context_is_refused(two) -> None:
     with tenant_context(two["a"]):
         db.session.add(
             Invitation(
@@ -282,7 +282,7 @@ def test_inserting_another_workspaces_row_in_a_context_is_refused(two) -> None: 
         assert "planted@example.org" not in _emails()
 
 
-def test_changing_an_object_of_another_workspace_in_a_context_is_refused(two) -> None:  # noqa: ANN001
+def test_changing_an_object_of_another_workspace_in_a_context_is_refused(two) -> None:
     with tenant_context(two["b"]):
         invitation = db.session.get(Invitation, two["b_ids"][0])
         assert invitation is not None
@@ -295,7 +295,7 @@ def test_changing_an_object_of_another_workspace_in_a_context_is_refused(two) ->
         assert "moved@example.org" not in _emails()
 
 
-def test_moving_a_row_into_another_workspace_is_refused(two) -> None:  # noqa: ANN001
+def test_moving_a_row_into_another_workspace_is_refused(two) -> None:
     with tenant_context(two["a"]):
         invitation = db.session.get(Invitation, two["a_ids"][0])
         invitation.tenant_id = two["b"]
@@ -306,7 +306,7 @@ def test_moving_a_row_into_another_workspace_is_refused(two) -> None:  # noqa: A
         assert set(db.session.scalars(select(Invitation.id))) == set(two["b_ids"])
 
 
-def test_taking_another_workspaces_row_into_this_one_is_refused(two) -> None:  # noqa: ANN001
+def test_taking_another_workspaces_row_into_this_one_is_refused(two) -> None:
     with tenant_context(two["b"]):
         invitation = db.session.get(Invitation, two["b_ids"][0])
     with tenant_context(two["a"]):
@@ -318,7 +318,7 @@ def test_taking_another_workspaces_row_into_this_one_is_refused(two) -> None:  #
         assert set(db.session.scalars(select(Invitation.id))) == set(two["b_ids"])
 
 
-def test_deleting_another_workspaces_object_in_a_context_is_refused(two) -> None:  # noqa: ANN001
+def test_deleting_another_workspaces_object_in_a_context_is_refused(two) -> None:
     with tenant_context(two["b"]):
         invitation = db.session.get(Invitation, two["b_ids"][0])
     with tenant_context(two["a"]):
@@ -330,7 +330,7 @@ def test_deleting_another_workspaces_object_in_a_context_is_refused(two) -> None
         assert set(db.session.scalars(select(Invitation.id))) == set(two["b_ids"])
 
 
-def test_deleting_own_object_in_a_context_works(two) -> None:  # noqa: ANN001
+def test_deleting_own_object_in_a_context_works(two) -> None:
     with tenant_context(two["a"]):
         db.session.delete(db.session.get(Invitation, two["a_ids"][0]))
         db.session.commit()
@@ -338,7 +338,7 @@ def test_deleting_own_object_in_a_context_works(two) -> None:  # noqa: ANN001
 
 
 @pytest.mark.postgres
-def test_row_level_security_hides_other_workspaces_rows_from_raw_sql(two) -> None:  # noqa: ANN001
+def test_row_level_security_hides_other_workspaces_rows_from_raw_sql(two) -> None:
     """`text()` bypasses the ORM layer; PostgreSQL's policies still hold."""
     from sqlalchemy import text
 
@@ -352,7 +352,7 @@ def test_row_level_security_hides_other_workspaces_rows_from_raw_sql(two) -> Non
 # --- resolution of /b/<slug>/ ----------------------------------------------------------------
 
 
-def test_unknown_workspace_slug_is_a_branded_404(client, make_workspace) -> None:  # noqa: ANN001
+def test_unknown_workspace_slug_is_a_branded_404(client, make_workspace) -> None:
     make_workspace("hackney", "Hackney CVS")
     # /b/HACKNEY/ is not unknown: it redirects to /b/hackney/ (issue 10; tests/platform/brand).
     for path in ("/b/nowhere/", "/b/nowhere/admin/", "/b/NOWHERE/", "/b/hackney-x/"):
@@ -363,7 +363,7 @@ def test_unknown_workspace_slug_is_a_branded_404(client, make_workspace) -> None
         assert b"Hackney CVS" not in response.data
 
 
-def test_archived_workspace_is_a_404_everywhere(client, make_workspace, make_user, auth) -> None:  # noqa: ANN001
+def test_archived_workspace_is_a_404_everywhere(client, make_workspace, make_user, auth) -> None:
     workspace = make_workspace("hackney", "Hackney CVS")
     make_user("owner@example.org", workspace=workspace, role="owner")
     workspace.status = WorkspaceStatus.ARCHIVED
@@ -376,7 +376,7 @@ def test_archived_workspace_is_a_404_everywhere(client, make_workspace, make_use
     assert client.post("/b/hackney/admin/profile", data={}).status_code == 404
 
 
-def test_active_workspace_page_has_no_suspension_notice(client, make_workspace) -> None:  # noqa: ANN001
+def test_active_workspace_page_has_no_suspension_notice(client, make_workspace) -> None:
     make_workspace("hackney", "Hackney CVS")
     response = client.get("/b/hackney/")
     assert response.status_code == 200
@@ -384,7 +384,7 @@ def test_active_workspace_page_has_no_suspension_notice(client, make_workspace) 
     assert b"is suspended" not in response.data
 
 
-def test_suspended_workspace_page_shows_a_notice(client, make_workspace) -> None:  # noqa: ANN001
+def test_suspended_workspace_page_shows_a_notice(client, make_workspace) -> None:
     workspace = make_workspace("hackney", "Hackney CVS")
     workspace.status = WorkspaceStatus.SUSPENDED
     db.session.commit()
@@ -394,7 +394,7 @@ def test_suspended_workspace_page_shows_a_notice(client, make_workspace) -> None
     assert b"workspace is suspended" in response.data
 
 
-def test_request_context_does_not_leak_the_workspace(client, make_workspace) -> None:  # noqa: ANN001
+def test_request_context_does_not_leak_the_workspace(client, make_workspace) -> None:
     make_workspace("hackney", "Hackney CVS")
     make_workspace("camden", "Camden CVS")
     assert b"Hackney CVS" in client.get("/b/hackney/").data

@@ -24,7 +24,7 @@ def app_config(app_config: dict) -> dict:
 
 
 @pytest.fixture(params=["memory", "redis"], autouse=True)
-def store(app, request: pytest.FixtureRequest) -> None:  # noqa: ANN001
+def store(app, request: pytest.FixtureRequest) -> None:
     """Counts in memory (the embedded default) or in Redis (production); jobs stay in-process."""
     if request.param == "redis":
         url = request.getfixturevalue("redis_url")
@@ -32,11 +32,11 @@ def store(app, request: pytest.FixtureRequest) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def owner(make_user):  # noqa: ANN001, ANN201
+def owner(make_user):
     return make_user(OWNER)
 
 
-def attempt(client, password: str, address: str, email: str = OWNER):  # noqa: ANN001, ANN201
+def attempt(client, password: str, address: str, email: str = OWNER):
     return client.post(
         "/login",
         data={"email": email, "password": password},
@@ -79,7 +79,7 @@ def test_after_the_wait_an_attempt_is_allowed_again(app, client, owner):
     assert attempt(client, PASSWORD, ATTACKER).status_code == 302
 
 
-def forgot(client, email: str = OWNER, address: str = ATTACKER):  # noqa: ANN001, ANN201
+def forgot(client, email: str = OWNER, address: str = ATTACKER):
     return client.post(
         "/password/forgot", data={"email": email}, environ_base={"REMOTE_ADDR": address}
     )

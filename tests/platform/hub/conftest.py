@@ -17,7 +17,7 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def hub(make_workspace, make_user) -> dict[str, int]:  # noqa: ANN001
+def hub(make_workspace, make_user) -> dict[str, int]:
     """Hackney (owner and staff), Camden (no members) and the people; returns workspace ids."""
     hackney = make_workspace("hackney", "Hackney CVS", borough="Hackney")
     camden = make_workspace("camden", "Voluntary Action Camden", borough="Camden")

@@ -36,12 +36,12 @@ def cells(row: str) -> list[str]:
     return [re.sub(r"<[^>]+>", " ", c).split() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
 
 
-def change(client, slug: str, action: str):  # noqa: ANN001, ANN201
+def change(client, slug: str, action: str):
     """Confirm a status change on its confirmation page (the only way to make one)."""
     return client.post(f"/hub/workspaces/{slug}/status/{action}", data={"reason": ""})
 
 
-def new_workspace(client, **fields: str):  # noqa: ANN001, ANN201
+def new_workspace(client, **fields: str):
     data = {
         "name": "Islington CVS",
         "slug": "islington",
@@ -66,7 +66,7 @@ def audit_actions() -> list[tuple[str, str | None, int | None]]:
 # --- who may enter ----------------------------------------------------------------------------
 
 
-def test_anonymous_is_sent_to_sign_in(client, hub) -> None:  # noqa: ANN001
+def test_anonymous_is_sent_to_sign_in(client, hub) -> None:
     for path in HUB_GETS:
         response = client.get(path)
         assert response.status_code == 302, path
@@ -80,7 +80,7 @@ def test_anonymous_is_sent_to_sign_in(client, hub) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("email", [WORKSPACE_OWNER, "staff@hackney.example.org"])
-def test_people_who_are_not_hub_admins_are_refused(client, auth, hub, email) -> None:  # noqa: ANN001
+def test_people_who_are_not_hub_admins_are_refused(client, auth, hub, email) -> None:
     auth.login(email)
     for path in HUB_GETS:
         assert client.get(path).status_code == 403, path
@@ -92,7 +92,7 @@ def test_people_who_are_not_hub_admins_are_refused(client, auth, hub, email) -> 
     assert workspace_count() == 2
 
 
-def test_hub_link_is_shown_to_hub_admins_only(client, auth, hub) -> None:  # noqa: ANN001
+def test_hub_link_is_shown_to_hub_admins_only(client, auth, hub) -> None:
     auth.login(WORKSPACE_OWNER)
     assert 'href="/hub/"' not in client.get("/").get_data(as_text=True)
     auth.logout()
@@ -103,7 +103,7 @@ def test_hub_link_is_shown_to_hub_admins_only(client, auth, hub) -> None:  # noq
 # --- the list ----------------------------------------------------------------------------------
 
 
-def test_hub_lists_every_workspace_with_status_and_member_count(client, auth, hub) -> None:  # noqa: ANN001
+def test_hub_lists_every_workspace_with_status_and_member_count(client, auth, hub) -> None:
     camden = db.session.get(Workspace, hub["camden"])
     camden.status = WorkspaceStatus.SUSPENDED
     db.session.commit()
@@ -122,7 +122,7 @@ def test_hub_lists_every_workspace_with_status_and_member_count(client, auth, hu
     assert camden[3] == ["0"]
 
 
-def test_hub_lists_archived_workspaces_too(client, auth, hub) -> None:  # noqa: ANN001
+def test_hub_lists_archived_workspaces_too(client, auth, hub) -> None:
     auth.login(HUB_ADMIN)
     change(client, "camden", "archive")
     page = client.get("/hub/").get_data(as_text=True)
@@ -133,7 +133,7 @@ def test_hub_lists_archived_workspaces_too(client, auth, hub) -> None:  # noqa: 
 # --- create ------------------------------------------------------------------------------------
 
 
-def test_hub_admin_creates_a_workspace(client, auth, hub) -> None:  # noqa: ANN001
+def test_hub_admin_creates_a_workspace(client, auth, hub) -> None:
     auth.login(HUB_ADMIN)
     assert client.get("/hub/workspaces/new").status_code == 200
     response = new_workspace(client, kind="both")
@@ -155,7 +155,7 @@ def test_hub_admin_creates_a_workspace(client, auth, hub) -> None:  # noqa: ANN0
 
 
 @pytest.mark.parametrize("slug", ["hackney", "HACKNEY", " hackney "])
-def test_duplicate_slug_is_refused_clearly(client, auth, hub, slug) -> None:  # noqa: ANN001
+def test_duplicate_slug_is_refused_clearly(client, auth, hub, slug) -> None:
     auth.login(HUB_ADMIN)
     response = new_workspace(client, slug=slug, name="Another Hackney")
     assert response.status_code == 400
@@ -181,7 +181,7 @@ def test_duplicate_slug_is_refused_clearly(client, auth, hub, slug) -> None:  # 
         "x" * 64,
     ],
 )
-def test_bad_slug_is_refused_clearly(client, auth, hub, slug) -> None:  # noqa: ANN001
+def test_bad_slug_is_refused_clearly(client, auth, hub, slug) -> None:
     auth.login(HUB_ADMIN)
     before = audit_actions()
     response = new_workspace(client, slug=slug)
@@ -203,7 +203,7 @@ def test_bad_slug_is_refused_clearly(client, auth, hub, slug) -> None:  # noqa: 
         ("borough", "Enter the borough"),
     ],
 )
-def test_missing_fields_are_refused_clearly(client, auth, hub, field, message) -> None:  # noqa: ANN001
+def test_missing_fields_are_refused_clearly(client, auth, hub, field, message) -> None:
     auth.login(HUB_ADMIN)
     response = new_workspace(client, **{field: "   " if field != "slug" else ""})
     assert response.status_code == 400
@@ -211,7 +211,7 @@ def test_missing_fields_are_refused_clearly(client, auth, hub, field, message) -
     assert workspace_count() == 2
 
 
-def test_unknown_kind_is_refused(client, auth, hub) -> None:  # noqa: ANN001
+def test_unknown_kind_is_refused(client, auth, hub) -> None:
     auth.login(HUB_ADMIN)
     assert new_workspace(client, kind="charity-shop").status_code == 400
     assert workspace_count() == 2
@@ -220,7 +220,7 @@ def test_unknown_kind_is_refused(client, auth, hub) -> None:  # noqa: ANN001
 # --- status changes ----------------------------------------------------------------------------
 
 
-def test_suspend_and_reactivate(client, auth, hub) -> None:  # noqa: ANN001
+def test_suspend_and_reactivate(client, auth, hub) -> None:
     auth.login(HUB_ADMIN)
     response = change(client, "hackney", "suspend")
     assert response.status_code == 302
@@ -236,7 +236,7 @@ def test_suspend_and_reactivate(client, auth, hub) -> None:  # noqa: ANN001
     assert "workspace is suspended" not in client.get("/b/hackney/").get_data(as_text=True)
 
 
-def test_archive_hides_the_workspace_from_the_public(client, auth, hub) -> None:  # noqa: ANN001
+def test_archive_hides_the_workspace_from_the_public(client, auth, hub) -> None:
     auth.login(HUB_ADMIN)
     assert change(client, "hackney", "archive").status_code == 302
     assert status_of("hackney") == WorkspaceStatus.ARCHIVED
@@ -250,7 +250,7 @@ def test_archive_hides_the_workspace_from_the_public(client, auth, hub) -> None:
     assert client.get("/b/hackney/admin/").status_code == 404
 
 
-def test_archived_workspace_can_be_reactivated(client, auth, hub) -> None:  # noqa: ANN001
+def test_archived_workspace_can_be_reactivated(client, auth, hub) -> None:
     auth.login(HUB_ADMIN)
     change(client, "hackney", "archive")
     assert change(client, "hackney", "reactivate").status_code == 302
@@ -269,7 +269,7 @@ def test_archived_workspace_can_be_reactivated(client, auth, hub) -> None:  # no
 )
 def test_invalid_transition_is_refused_with_a_message(
     client, auth, hub, first, then, message
-) -> None:  # noqa: ANN001
+) -> None:
     auth.login(HUB_ADMIN)
     if first:
         change(client, "hackney", first)
@@ -282,20 +282,20 @@ def test_invalid_transition_is_refused_with_a_message(
     assert message in client.get("/hub/").get_data(as_text=True)
 
 
-def test_unknown_action_is_refused(client, auth, hub) -> None:  # noqa: ANN001
+def test_unknown_action_is_refused(client, auth, hub) -> None:
     auth.login(HUB_ADMIN)
     assert change(client, "hackney", "delete").status_code == 404
     assert client.post("/hub/workspaces/hackney/status", data={}).status_code in (404, 405)
     assert status_of("hackney") == WorkspaceStatus.ACTIVE
 
 
-def test_unknown_slug_is_404(client, auth, hub) -> None:  # noqa: ANN001
+def test_unknown_slug_is_404(client, auth, hub) -> None:
     auth.login(HUB_ADMIN)
     assert change(client, "nowhere", "suspend").status_code == 404
     assert client.get("/hub/workspaces/nowhere/status").status_code in (404, 405)
 
 
-def test_status_change_affects_only_that_workspace(client, auth, hub) -> None:  # noqa: ANN001
+def test_status_change_affects_only_that_workspace(client, auth, hub) -> None:
     auth.login(HUB_ADMIN)
     change(client, "hackney", "suspend")
     assert status_of("camden") == WorkspaceStatus.ACTIVE
@@ -304,7 +304,7 @@ def test_status_change_affects_only_that_workspace(client, auth, hub) -> None:  
 # --- audit -------------------------------------------------------------------------------------
 
 
-def test_every_hub_action_is_in_the_hub_audit_log(client, auth, hub) -> None:  # noqa: ANN001
+def test_every_hub_action_is_in_the_hub_audit_log(client, auth, hub) -> None:
     auth.login(HUB_ADMIN)
     new_workspace(client)
     change(client, "islington", "suspend")
@@ -337,7 +337,7 @@ def test_every_hub_action_is_in_the_hub_audit_log(client, auth, hub) -> None:  #
     assert "Islington" not in own
 
 
-def test_hub_audit_log_shows_workspace_actions_too(client, auth, hub) -> None:  # noqa: ANN001
+def test_hub_audit_log_shows_workspace_actions_too(client, auth, hub) -> None:
     auth.login(WORKSPACE_OWNER)
     client.post(
         "/b/hackney/admin/profile",

@@ -30,7 +30,7 @@ def role_of(email: str, slug: str) -> Role | None:
     )
 
 
-def accept(client, auth, make_user, link: str, email: str = NEW_OWNER):  # noqa: ANN001, ANN201
+def accept(client, auth, make_user, link: str, email: str = NEW_OWNER):
     auth.logout()
     if get_user_by_email(email) is None:
         make_user(email, name="New Owner")
@@ -40,7 +40,7 @@ def accept(client, auth, make_user, link: str, email: str = NEW_OWNER):  # noqa:
 
 def test_hub_creates_a_workspace_and_its_owner_runs_it(
     client, auth, hub, outbox, make_user
-) -> None:  # noqa: ANN001
+) -> None:
     auth.login(HUB_ADMIN)
     assert new_workspace(client).status_code == 302
     page = client.get("/hub/workspaces/islington/").get_data(as_text=True)
@@ -54,7 +54,7 @@ def test_hub_creates_a_workspace_and_its_owner_runs_it(
     assert client.get("/b/islington/admin/members").status_code == 200
 
 
-def test_creating_a_workspace_needs_an_owner(client, auth, hub) -> None:  # noqa: ANN001
+def test_creating_a_workspace_needs_an_owner(client, auth, hub) -> None:
     auth.login(HUB_ADMIN)
     response = new_workspace(client, owner_email="")
     assert response.status_code == 400
@@ -64,7 +64,7 @@ def test_creating_a_workspace_needs_an_owner(client, auth, hub) -> None:  # noqa
 
 def test_hub_owner_invitation_is_void_once_the_inviter_is_no_longer_hub_admin(
     client, auth, hub, outbox, make_user
-) -> None:  # noqa: ANN001
+) -> None:
     auth.login(HUB_ADMIN)
     new_workspace(client)
     get_user_by_email(HUB_ADMIN).is_hub_admin = False
@@ -74,7 +74,7 @@ def test_hub_owner_invitation_is_void_once_the_inviter_is_no_longer_hub_admin(
     assert role_of(NEW_OWNER, "islington") is None
 
 
-def test_cli_creates_a_workspace_with_an_owner(runner, client, auth, outbox, make_user) -> None:  # noqa: ANN001
+def test_cli_creates_a_workspace_with_an_owner(runner, client, auth, outbox, make_user) -> None:
     result = runner.invoke(
         args=["tenants", "create", "islington", "--name", "Islington CVS", "--owner", NEW_OWNER]
     )
@@ -88,7 +88,7 @@ def test_cli_creates_a_workspace_with_an_owner(runner, client, auth, outbox, mak
     assert role_of(NEW_OWNER, "islington") == Role.OWNER
 
 
-def test_cli_refuses_a_bad_owner_address_and_creates_nothing(runner) -> None:  # noqa: ANN001
+def test_cli_refuses_a_bad_owner_address_and_creates_nothing(runner) -> None:
     from londonhub.platform.core.tenancy import get_workspace_by_slug
 
     result = runner.invoke(
@@ -99,7 +99,7 @@ def test_cli_refuses_a_bad_owner_address_and_creates_nothing(runner) -> None:  #
     assert get_workspace_by_slug("islington") is None
 
 
-def test_hub_transfers_ownership(client, auth, hub) -> None:  # noqa: ANN001
+def test_hub_transfers_ownership(client, auth, hub) -> None:
     staff = db.session.scalar(
         select(Membership.id).join(User).where(User.email == "staff@hackney.example.org")
     )
@@ -113,12 +113,12 @@ def test_hub_transfers_ownership(client, auth, hub) -> None:  # noqa: ANN001
     assert "member.transfer" in db.session.scalars(select(AuditEvent.action)).all()
 
 
-def test_workspace_owner_cannot_use_the_hubs_transfer(client, auth, hub) -> None:  # noqa: ANN001
+def test_workspace_owner_cannot_use_the_hubs_transfer(client, auth, hub) -> None:
     auth.login(WORKSPACE_OWNER)
     assert client.post("/hub/workspaces/hackney/owners/transfer", data={}).status_code == 403
 
 
-def start_support(client, reason: str = "The owner asked for help with room prices", minutes=30):  # noqa: ANN001, ANN201
+def start_support(client, reason: str = "The owner asked for help with room prices", minutes=30):
     return client.post(
         "/hub/workspaces/hackney/support",
         data={"support-reason": reason, "support-minutes": str(minutes)},
@@ -127,7 +127,7 @@ def start_support(client, reason: str = "The owner asked for help with room pric
 
 def test_hub_admin_enters_a_workspace_admin_only_through_support_access(
     client, auth, hub, outbox
-) -> None:  # noqa: ANN001
+) -> None:
     auth.login(HUB_ADMIN)
     refused = client.get("/b/hackney/admin/")
     assert refused.status_code == 403
@@ -164,7 +164,7 @@ def test_hub_admin_enters_a_workspace_admin_only_through_support_access(
     assert "support.end" in db.session.scalars(select(AuditEvent.action)).all()
 
 
-def test_support_access_runs_out_by_itself(client, auth, hub) -> None:  # noqa: ANN001
+def test_support_access_runs_out_by_itself(client, auth, hub) -> None:
     auth.login(HUB_ADMIN)
     start_support(client)
     assert client.get("/b/hackney/admin/").status_code == 200
@@ -174,7 +174,7 @@ def test_support_access_runs_out_by_itself(client, auth, hub) -> None:  # noqa: 
     assert client.get("/b/hackney/admin/").status_code == 403
 
 
-def test_support_is_for_hub_admins_only(client, auth, hub) -> None:  # noqa: ANN001
+def test_support_is_for_hub_admins_only(client, auth, hub) -> None:
     auth.login(WORKSPACE_OWNER)
     assert start_support(client).status_code == 403
     assert db.session.scalar(select(SupportAccess)) is None
@@ -182,7 +182,7 @@ def test_support_is_for_hub_admins_only(client, auth, hub) -> None:  # noqa: ANN
 
 def test_invitation_sent_during_support_rests_on_the_hub(
     client, auth, hub, outbox, make_user
-) -> None:  # noqa: ANN001
+) -> None:
     auth.login(HUB_ADMIN)
     start_support(client)
     response = client.post(

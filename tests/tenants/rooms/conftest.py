@@ -15,7 +15,7 @@ ADMIN = "admin@hackney.example.org"
 BUYER = "charity@example.org"
 
 
-def room_values(**overrides) -> dict:  # noqa: ANN003
+def room_values(**overrides) -> dict:
     values = {
         "venue_name": "Hackney Community Centre",
         "address": "1 Mare Street",
@@ -53,21 +53,21 @@ def room_values(**overrides) -> dict:  # noqa: ANN003
 
 
 @pytest.fixture
-def hackney(make_workspace):  # noqa: ANN001, ANN201
+def hackney(make_workspace):
     return make_workspace("hackney", "Hackney CVS", borough="Hackney")
 
 
 @pytest.fixture
-def camden(make_workspace):  # noqa: ANN001, ANN201
+def camden(make_workspace):
     return make_workspace("camden", "Camden CVS", borough="Camden")
 
 
 @pytest.fixture
-def admin(make_user, hackney):  # noqa: ANN001, ANN201
+def admin(make_user, hackney):
     return make_user(ADMIN, name="Hana Admin", workspace=hackney, role="owner")
 
 
-def approve_community(workspace, user, admin, name: str = "Hackney Food Bank"):  # noqa: ANN001, ANN201
+def approve_community(workspace, user, admin, name: str = "Hackney Food Bank"):
     """The workspace approves the person's group for the community rate (charity number)."""
     claim = services.claim_community_rate(user, workspace, name, "charity", "1234567")
     services.decide_claim(admin, workspace, claim.id, approve=True)
@@ -75,7 +75,7 @@ def approve_community(workspace, user, admin, name: str = "Hackney Food Bank"): 
 
 
 @pytest.fixture
-def buyer(make_user, hackney, admin):  # noqa: ANN001, ANN201
+def buyer(make_user, hackney, admin):
     """A charity whose community rate Hackney CVS approved."""
     person = make_user(BUYER, name="Chris Charity")
     approve_community(hackney, person, admin)
@@ -83,8 +83,8 @@ def buyer(make_user, hackney, admin):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def make_room(app, admin, hackney) -> Callable[..., Room]:  # noqa: ANN001
-    def factory(workspace=None, user=None, **overrides) -> Room:  # noqa: ANN001, ANN003
+def make_room(app, admin, hackney) -> Callable[..., Room]:
+    def factory(workspace=None, user=None, **overrides) -> Room:
         workspace = workspace or hackney
         room_id = services.save_room(user or admin, workspace, room_values(**overrides)).id
         db.session.commit()
@@ -124,13 +124,13 @@ def request_for(
 
 
 @pytest.fixture(autouse=True)
-def request_context(app):  # noqa: ANN001, ANN201
+def request_context(app):
     """Service calls that build links (receipts, confirmations) run as in a request."""
     with app.test_request_context():
         yield
 
 
-def book(buyer, workspace, room_id, request):  # noqa: ANN001, ANN201
+def book(buyer, workspace, room_id, request):
     """services.book, committed; returns (order id, [booking ids])."""
     order, bookings = services.book(buyer, workspace, room_id, request)
     result = order.id, [b.id for b in bookings]
@@ -138,7 +138,7 @@ def book(buyer, workspace, room_id, request):  # noqa: ANN001, ANN201
     return result
 
 
-def order_of(workspace, order_id):  # noqa: ANN001, ANN201
+def order_of(workspace, order_id):
     from londonhub.billing import services as billing
 
     with tenant_context(workspace.id):

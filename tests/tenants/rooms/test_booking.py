@@ -18,7 +18,7 @@ from londonhub.tenants.rooms.models import Booking, BookingStatus, CustomerType
 from .conftest import BUYER, book, future_day, order_of, request_for
 
 
-def _bookings(workspace) -> list[Booking]:  # noqa: ANN001
+def _bookings(workspace) -> list[Booking]:
     with tenant_context(workspace.id):
         return list(db.session.scalars(select(Booking).order_by(Booking.starts_at)))
 
@@ -133,7 +133,7 @@ def test_a_stale_hold_does_not_block_the_next_buyer(make_room, hackney, buyer, m
 )
 def test_bad_input_is_refused_at_the_field_and_nothing_is_held(
     make_room, hackney, buyer, start, end, attendees, days, field, message
-) -> None:  # noqa: ANN001
+) -> None:
     room = make_room()
     with pytest.raises(services.RoomError) as error:
         services.book(

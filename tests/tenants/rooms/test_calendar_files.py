@@ -13,7 +13,7 @@ from .conftest import BUYER, book, future_day, request_for
 EVIL = "Acme\rEND:VEVENT\rBEGIN:VEVENT\rUID:x\rSUMMARY:Injected\r\nDTSTART:20300101T000000Z\n;,\\"
 
 
-def _evil_request(day):  # noqa: ANN001, ANN202
+def _evil_request(day):
     request = request_for(day)
     request.organisation_name = EVIL
     return request
@@ -21,7 +21,7 @@ def _evil_request(day):  # noqa: ANN001, ANN202
 
 def test_a_bare_cr_in_an_organisation_name_cannot_inject_an_event_into_the_feed(
     client, make_room, hackney, buyer
-) -> None:  # noqa: ANN001
+) -> None:
     room = make_room()
     book(buyer, hackney, room.id, _evil_request(future_day()))
     body = client.get(f"/b/hackney/rooms/{room.id}/feed/{room.feed_token}.ics").data
@@ -37,7 +37,7 @@ def test_a_bare_cr_in_an_organisation_name_cannot_inject_an_event_into_the_feed(
 
 def test_the_confirmation_attachment_parses_to_the_booked_event(
     make_room, hackney, buyer, admin, outbox
-) -> None:  # noqa: ANN001
+) -> None:
     room = make_room()
     order_id, (booking_id,) = book(buyer, hackney, room.id, _evil_request(future_day()))
     billing.mark_paid(admin, hackney, order_id, "BACS 1")

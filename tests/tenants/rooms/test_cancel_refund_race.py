@@ -23,7 +23,7 @@ ATTEMPTS = 20
 @pytest.mark.postgres
 def test_twenty_concurrent_cancellations_refund_the_booking_once(
     app, make_room, hackney, buyer, admin
-) -> None:  # noqa: ANN001
+) -> None:
     room = make_room(cancellation_days=7)
     order_id, (booking_id,) = book(buyer, hackney, room.id, request_for(future_day(14)))
     billing.mark_paid(admin, hackney, order_id, "BACS 150")
@@ -42,7 +42,7 @@ def test_twenty_concurrent_cancellations_refund_the_booking_once(
     answers: list[int | str] = []
     lock = threading.Lock()
 
-    def cancel(client) -> None:  # noqa: ANN001
+    def cancel(client) -> None:
         try:
             barrier.wait(timeout=30)
             answer: int | str = client.post(f"/account/bookings/{booking_id}/cancel").status_code

@@ -16,7 +16,7 @@ from .conftest import book, future_day, request_for
 
 
 @pytest.fixture
-def limits(app):  # noqa: ANN001, ANN201
+def limits(app):
     app.config["ROOM_MAX_HELD_DATES_PER_PERSON"] = 3
     app.config["ROOM_MAX_HELD_DATES_PER_ORGANISATION"] = 5
     yield
@@ -24,12 +24,12 @@ def limits(app):  # noqa: ANN001, ANN201
     app.config.pop("ROOM_MAX_HELD_DATES_PER_ORGANISATION")
 
 
-def _count(workspace) -> int:  # noqa: ANN001
+def _count(workspace) -> int:
     with tenant_context(workspace.id):
         return db.session.scalar(select(func.count(Booking.id)))
 
 
-def _weekly(day, times, organisation="Hackney Food Bank", start="10:00", end="11:00"):  # noqa: ANN001, ANN202
+def _weekly(day, times, organisation="Hackney Food Bank", start="10:00", end="11:00"):
     request = request_for(day, start, end, repeat="weekly", occurrences=times)
     request.organisation_name = organisation
     return request

@@ -14,11 +14,11 @@ def app_config(app_config: dict) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def request_context():  # noqa: ANN201 - no pushed request here: the matrix signs in by client
+def request_context():  # no pushed request here: the matrix signs in by client
     yield
 
 
-def test_rooms_routes_refuse_another_workspace(app, make_user, database_urls) -> None:  # noqa: ANN001
+def test_rooms_routes_refuse_another_workspace(app, make_user, database_urls) -> None:
     world = World(a=build_side("alpha", make_user), b=build_side("beta", make_user))
     result = walk(app, world, database_urls["superuser"], only="rooms")
     assert result.unfilled == []

@@ -20,11 +20,11 @@ from .conftest import future_day, request_for
 @pytest.mark.postgres
 def test_exclusion_constraint_refuses_overlap_even_past_the_service(
     make_room, hackney, database_urls
-) -> None:  # noqa: ANN001
+) -> None:
     room = make_room(buffer_minutes=30)
     slot = request_for(future_day()).slots[0]
 
-    def row(starts, ends, status=BookingStatus.HELD) -> Booking:  # noqa: ANN001
+    def row(starts, ends, status=BookingStatus.HELD) -> Booking:
         return Booking(
             room_id=room.id,
             kind=BookingKind.BOOKING,
@@ -63,7 +63,7 @@ def test_exclusion_constraint_refuses_overlap_even_past_the_service(
 
 def test_many_concurrent_attempts_at_one_slot_exactly_one_wins(
     app, make_room, hackney, make_user
-) -> None:  # noqa: ANN001
+) -> None:
     """On both databases: PostgreSQL's exclusion constraint, and on SQLite the write lock
     taken before the check (`_serialise_writes`), let exactly one of the racers win."""
     make_room(name="Other hall")

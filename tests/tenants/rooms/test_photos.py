@@ -55,18 +55,18 @@ def _truncated(image_format: str) -> bytes:
 
 
 @pytest.fixture
-def room(make_room):  # noqa: ANN001, ANN201
+def room(make_room):
     return make_room()
 
 
 @pytest.fixture
-def room_admin(make_user, hackney):  # noqa: ANN001, ANN201
+def room_admin(make_user, hackney):
     return make_user(ROOM_ADMIN, name="Rory Admin", workspace=hackney, role="admin")
 
 
 def upload(
     client, room_id: int, data: bytes, filename: str = "hall.png", alt: str = ALT, slug="hackney"
-):  # noqa: ANN001, ANN201, E501
+):
     return client.post(
         f"/b/{slug}/admin/rooms/{room_id}/photos",
         data={"photo-photo": (io.BytesIO(data), filename), "photo-alt_text": alt},
@@ -101,7 +101,7 @@ def audit_actions(workspace: Workspace) -> list[str]:
     )
 
 
-def add_directly(admin, hackney, room_id: int, count: int = 1) -> list[int]:  # noqa: ANN001
+def add_directly(admin, hackney, room_id: int, count: int = 1) -> list[int]:
     ids = [
         services.add_photo(admin, hackney, room_id, image_bytes(), f"Photo {n}").id
         for n in range(count)
@@ -124,7 +124,7 @@ def add_directly(admin, hackney, room_id: int, count: int = 1) -> list[int]:  # 
 )
 def test_admin_adds_a_photo_and_it_is_served_and_shown(
     client, auth, room_admin, hackney, room, image_format, filename, content_type
-) -> None:  # noqa: ANN001
+) -> None:
     data = image_bytes(image_format)
     auth.login(ROOM_ADMIN)
     response = upload(client, room.id, data, filename)
@@ -148,7 +148,7 @@ def test_admin_adds_a_photo_and_it_is_served_and_shown(
     assert f'alt="{ALT}"' in page
 
 
-def test_edit_page_lists_photos_with_alt_text(client, auth, admin, hackney, room) -> None:  # noqa: ANN001
+def test_edit_page_lists_photos_with_alt_text(client, auth, admin, hackney, room) -> None:
     add_directly(admin, hackney, room.id, 2)
     auth.login(ADMIN)
     page = client.get(f"/b/hackney/admin/rooms/{room.id}").get_data(as_text=True)
@@ -156,7 +156,7 @@ def test_edit_page_lists_photos_with_alt_text(client, auth, admin, hackney, room
     assert "Remove photo" in page
 
 
-def test_photos_keep_their_order(admin, hackney, room) -> None:  # noqa: ANN001
+def test_photos_keep_their_order(admin, hackney, room) -> None:
     first, second = add_directly(admin, hackney, room.id, 2)
     assert [p.id for p in stored(hackney, room.id)] == [first, second]
     assert [p.position for p in stored(hackney, room.id)] == [0, 1]
@@ -194,7 +194,7 @@ def test_photos_keep_their_order(admin, hackney, room) -> None:  # noqa: ANN001
 )
 def test_bad_photo_is_refused_with_a_clear_error_and_nothing_stored(
     client, auth, admin, hackney, room, data, filename, alt, message
-) -> None:  # noqa: ANN001
+) -> None:
     auth.login(ADMIN)
     response = upload(client, room.id, data, filename, alt)
     assert response.status_code == 400
@@ -205,7 +205,7 @@ def test_bad_photo_is_refused_with_a_clear_error_and_nothing_stored(
     assert "rooms.photo_added" not in audit_actions(hackney)
 
 
-def test_upload_without_a_file_is_refused(client, auth, admin, hackney, room) -> None:  # noqa: ANN001
+def test_upload_without_a_file_is_refused(client, auth, admin, hackney, room) -> None:
     auth.login(ADMIN)
     response = client.post(
         f"/b/hackney/admin/rooms/{room.id}/photos",
@@ -217,7 +217,7 @@ def test_upload_without_a_file_is_refused(client, auth, admin, hackney, room) ->
     assert stored(hackney, room.id) == []
 
 
-def test_at_most_six_photos_per_room(client, auth, admin, hackney, room) -> None:  # noqa: ANN001
+def test_at_most_six_photos_per_room(client, auth, admin, hackney, room) -> None:
     add_directly(admin, hackney, room.id, services.MAX_PHOTOS)
     auth.login(ADMIN)
     response = upload(client, room.id, image_bytes())
@@ -235,7 +235,7 @@ class TestSmallLimit:
         app_config["ROOM_PHOTO_MAX_BYTES"] = 4 * 1024
         return app_config
 
-    def test_photo_over_the_size_limit_is_refused(self, client, auth, admin, hackney, room) -> None:  # noqa: ANN001
+    def test_photo_over_the_size_limit_is_refused(self, client, auth, admin, hackney, room) -> None:
         data = noisy_image_bytes("PNG", (50, 50))
         assert len(data) > 4 * 1024
         auth.login(ADMIN)
@@ -246,13 +246,13 @@ class TestSmallLimit:
 
     def test_photo_under_the_size_limit_is_accepted(
         self, client, auth, admin, hackney, room
-    ) -> None:  # noqa: ANN001
+    ) -> None:
         auth.login(ADMIN)
         assert upload(client, room.id, image_bytes("PNG", (50, 50))).status_code == 302
         assert len(stored(hackney, room.id)) == 1
 
 
-def test_default_size_limit_is_one_mebibyte(app) -> None:  # noqa: ANN001
+def test_default_size_limit_is_one_mebibyte(app) -> None:
     assert "ROOM_PHOTO_MAX_BYTES" not in app.config
     assert services.photo_max_bytes() == 1024 * 1024
 
@@ -272,7 +272,7 @@ def test_check_image_names_the_field() -> None:
 # --- removing ----------------------------------------------------------------------------------
 
 
-def test_admin_removes_a_photo(client, auth, admin, hackney, room) -> None:  # noqa: ANN001
+def test_admin_removes_a_photo(client, auth, admin, hackney, room) -> None:
     kept, removed = add_directly(admin, hackney, room.id, 2)
     auth.login(ADMIN)
     response = client.post(f"/b/hackney/admin/rooms/{room.id}/photos/{removed}/remove")
@@ -286,7 +286,7 @@ def test_admin_removes_a_photo(client, auth, admin, hackney, room) -> None:  # n
 
 def test_photo_of_another_room_cannot_be_reached_through_this_one(
     client, auth, admin, hackney, make_room
-) -> None:  # noqa: ANN001
+) -> None:
     first, second = make_room(name="Hall"), make_room(name="Studio")
     (photo_id,) = add_directly(admin, hackney, first.id)
     auth.login(ADMIN)
@@ -299,7 +299,7 @@ def test_photo_of_another_room_cannot_be_reached_through_this_one(
 # --- who may -----------------------------------------------------------------------------------
 
 
-def test_staff_cannot_add_or_remove_photos(client, auth, admin, hackney, room, make_user) -> None:  # noqa: ANN001
+def test_staff_cannot_add_or_remove_photos(client, auth, admin, hackney, room, make_user) -> None:
     (photo_id,) = add_directly(admin, hackney, room.id)
     make_user(STAFF, workspace=hackney, role="staff")
     auth.login(STAFF)
@@ -311,7 +311,7 @@ def test_staff_cannot_add_or_remove_photos(client, auth, admin, hackney, room, m
 
 def test_another_workspaces_admin_cannot_add_or_remove_photos(
     client, auth, admin, hackney, camden, room, make_user
-) -> None:  # noqa: ANN001
+) -> None:
     (photo_id,) = add_directly(admin, hackney, room.id)
     make_user(CAMDEN_ADMIN, workspace=camden, role="admin")
     auth.login(CAMDEN_ADMIN)
@@ -329,7 +329,7 @@ def test_another_workspaces_admin_cannot_add_or_remove_photos(
     assert not [a for a in audit_actions(camden) if a.startswith("rooms.")]
 
 
-def test_suspended_workspace_cannot_add_photos(client, auth, admin, hackney, room) -> None:  # noqa: ANN001
+def test_suspended_workspace_cannot_add_photos(client, auth, admin, hackney, room) -> None:
     workspace = db.session.get(Workspace, hackney.id)
     workspace.status = WorkspaceStatus.SUSPENDED
     db.session.commit()
@@ -340,7 +340,7 @@ def test_suspended_workspace_cannot_add_photos(client, auth, admin, hackney, roo
 
 def test_unpublished_rooms_photos_are_hidden_from_the_public(
     client, auth, admin, hackney, make_room, make_user
-) -> None:  # noqa: ANN001
+) -> None:
     room = make_room(published=False)
     (photo_id,) = add_directly(admin, hackney, room.id)
     path = f"/b/hackney/rooms/{room.id}/photos/{photo_id}"

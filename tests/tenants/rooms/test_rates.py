@@ -29,7 +29,7 @@ def test_a_buyer_cannot_get_the_community_rate_by_choosing_it(
     assert order.status == OrderStatus.AWAITING_PAYMENT
 
 
-def _booking(workspace, booking_id):  # noqa: ANN001, ANN202
+def _booking(workspace, booking_id):
     with tenant_context(workspace.id):
         return db.session.scalar(select(Booking).where(Booking.id == booking_id))
 
@@ -78,7 +78,7 @@ def test_verified_partner_membership_sets_the_rate_whatever_is_chosen(hackney, m
     )
 
 
-def _partner_member(make_user, kind, domain):  # noqa: ANN001, ANN202
+def _partner_member(make_user, kind, domain):
     from londonhub.integrations.oidc import services as oidc
     from londonhub.integrations.oidc.models import PartnerMembership
 

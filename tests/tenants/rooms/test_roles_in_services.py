@@ -21,12 +21,12 @@ from .test_photos import image_bytes
 
 
 @pytest.fixture(autouse=True)
-def request_context(app):  # noqa: ANN001, ANN201
+def request_context(app):
     """Overrides the rooms' request context: these calls run with the app only."""
     yield
 
 
-def _rows(workspace) -> tuple:  # noqa: ANN001
+def _rows(workspace) -> tuple:
     """Everything a refused call might have changed, in this workspace."""
     with tenant_context(workspace.id):
         rooms = db.session.execute(
@@ -70,7 +70,7 @@ CALLS: dict[str, Callable] = {
 }
 
 
-def booking_buyer(workspace) -> int:  # noqa: ANN001
+def booking_buyer(workspace) -> int:
     with tenant_context(workspace.id):
         return db.session.scalar(
             select(Booking.buyer_user_id).where(Booking.buyer_user_id.is_not(None))

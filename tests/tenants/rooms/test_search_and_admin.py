@@ -13,7 +13,7 @@ from .conftest import ADMIN, book, future_day, request_for, room_values
 
 def test_rooms_page_lists_every_published_room_before_any_search(
     client, make_room, camden, admin, make_user
-) -> None:  # noqa: ANN001
+) -> None:
     make_room(name="Main hall")
     make_room(name="Secret store", published=False)
     owner = make_user("admin@camden.example.org", workspace=camden, role="owner")
@@ -31,7 +31,7 @@ def test_search_filters_and_sorts(make_room, camden, make_user) -> None:
     owner = make_user("admin@camden.example.org", workspace=camden, role="owner")
     make_room(workspace=camden, user=owner, name="Camden room", community_hourly_pence=0)
 
-    def names(**criteria) -> list[str]:  # noqa: ANN003
+    def names(**criteria) -> list[str]:
         page = services.search_rooms(services.Criteria(**criteria))
         return [r.room.name for r in page.results]
 
@@ -72,7 +72,7 @@ def test_search_window_shows_only_rooms_free_then(make_room, hackney, buyer) -> 
 
 def test_search_makes_the_same_queries_for_few_and_many_results(
     client, make_room, count_queries
-) -> None:  # noqa: ANN001
+) -> None:
     make_room(name="Room 0")
     client.get("/rooms")
     count_queries.clear()
@@ -88,7 +88,7 @@ def test_search_makes_the_same_queries_for_few_and_many_results(
 
 def test_room_page_shows_weekly_availability_without_who_booked(
     client, make_room, hackney, buyer
-) -> None:  # noqa: ANN001
+) -> None:
     room = make_room()
     day = future_day()
     book(buyer, hackney, room.id, request_for(day, "10:00", "12:00"))
@@ -100,7 +100,7 @@ def test_room_page_shows_weekly_availability_without_who_booked(
     assert client.get("/b/hackney/rooms/99999").status_code == 404
 
 
-def test_admin_adds_a_room_with_validation(client, auth, admin, hackney) -> None:  # noqa: ANN001
+def test_admin_adds_a_room_with_validation(client, auth, admin, hackney) -> None:
     auth.login(ADMIN)
     assert client.get("/b/hackney/admin/rooms/new").status_code == 200
     form = {
@@ -143,7 +143,7 @@ def test_admin_adds_a_room_with_validation(client, auth, admin, hackney) -> None
     assert client.get(f"/b/hackney/admin/rooms/{room.id}").status_code == 200
 
 
-def test_staff_cannot_change_rooms(client, auth, hackney, make_user, make_room) -> None:  # noqa: ANN001
+def test_staff_cannot_change_rooms(client, auth, hackney, make_user, make_room) -> None:
     room = make_room()
     make_user("staff@hackney.example.org", workspace=hackney, role="staff")
     auth.login("staff@hackney.example.org")
@@ -152,7 +152,7 @@ def test_staff_cannot_change_rooms(client, auth, hackney, make_user, make_room) 
     assert client.post(f"/b/hackney/admin/rooms/{room.id}", data=room_values()).status_code == 403
 
 
-def test_calendar_blockout_csv_and_feed(client, auth, make_room, hackney, buyer) -> None:  # noqa: ANN001
+def test_calendar_blockout_csv_and_feed(client, auth, make_room, hackney, buyer) -> None:
     room = make_room()
     day = future_day()
     book(buyer, hackney, room.id, request_for(day, "10:00", "12:00"))

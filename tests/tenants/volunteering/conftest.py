@@ -14,7 +14,7 @@ ADMIN = "admin@hackney.example.org"
 CAMDEN_ADMIN = "admin@camden.example.org"
 
 
-def group_values(**overrides) -> dict:  # noqa: ANN003
+def group_values(**overrides) -> dict:
     values = {
         "name": "Hackney Food Bank",
         "kind": "charity",
@@ -33,7 +33,7 @@ def group_values(**overrides) -> dict:  # noqa: ANN003
     return values
 
 
-def opportunity_values(group_id: int, **overrides) -> dict:  # noqa: ANN003
+def opportunity_values(group_id: int, **overrides) -> dict:
     values = {
         "group_id": group_id,
         "title": "Warehouse helper",
@@ -64,31 +64,31 @@ def future_day(days: int = 7) -> date:
 
 
 @pytest.fixture
-def hackney(make_workspace):  # noqa: ANN001, ANN201
+def hackney(make_workspace):
     return make_workspace("hackney", "Hackney CVS", borough="Hackney")
 
 
 @pytest.fixture
-def camden(make_workspace):  # noqa: ANN001, ANN201
+def camden(make_workspace):
     return make_workspace("camden", "Camden CVS", borough="Camden")
 
 
 @pytest.fixture
-def admin(make_user, hackney):  # noqa: ANN001, ANN201
+def admin(make_user, hackney):
     return make_user(ADMIN, name="Hana Admin", workspace=hackney, role="owner")
 
 
 @pytest.fixture
-def camden_admin(make_user, camden):  # noqa: ANN001, ANN201
+def camden_admin(make_user, camden):
     return make_user(CAMDEN_ADMIN, name="Cam Admin", workspace=camden, role="owner")
 
 
 def add_opportunity(
-    workspace,  # noqa: ANN001
-    user,  # noqa: ANN001
+    workspace,
+    user,
     group: str = "Hackney Food Bank",
     sessions: tuple[tuple[int, int], ...] = ((7, 5),),
-    **overrides,  # noqa: ANN003
+    **overrides,
 ) -> int:
     """Adds a group (or reuses one by name), an opportunity and its sessions, committed;
     returns the opportunity's id. `sessions` are (days from today, places)."""
@@ -114,10 +114,10 @@ def add_opportunity(
 
 
 @pytest.fixture
-def make_opportunity(app, admin, hackney) -> Callable[..., int]:  # noqa: ANN001
+def make_opportunity(app, admin, hackney) -> Callable[..., int]:
     """`add_opportunity` in Hackney as its admin unless told otherwise."""
 
-    def factory(workspace=None, user=None, **kwargs) -> int:  # noqa: ANN001, ANN003
+    def factory(workspace=None, user=None, **kwargs) -> int:
         return add_opportunity(workspace or hackney, user or admin, **kwargs)
 
     return factory

@@ -38,12 +38,12 @@ GROUP_FORM = {
 }
 
 
-def _count(workspace, model) -> int:  # noqa: ANN001
+def _count(workspace, model) -> int:
     with tenant_context(workspace.id):
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def _opportunity_form(group_id: int, **overrides) -> dict:  # noqa: ANN003
+def _opportunity_form(group_id: int, **overrides) -> dict:
     form = {
         "group_id": str(group_id),
         "title": "Garden volunteer",
@@ -63,7 +63,7 @@ def _opportunity_form(group_id: int, **overrides) -> dict:  # noqa: ANN003
     return form
 
 
-def test_staff_add_a_group_and_an_opportunity_with_a_session(client, auth, admin, hackney):  # noqa: ANN001
+def test_staff_add_a_group_and_an_opportunity_with_a_session(client, auth, admin, hackney):
     auth.login(ADMIN)
     assert client.get("/b/hackney/admin/volunteering/").status_code == 200
     response = client.post("/b/hackney/admin/volunteering/groups/new", data=GROUP_FORM)
@@ -122,7 +122,7 @@ def test_staff_add_a_group_and_an_opportunity_with_a_session(client, auth, admin
 )
 def test_impossible_sessions_are_refused_with_a_clear_error(
     client, auth, hackney, make_opportunity, session, field, message
-) -> None:  # noqa: ANN001
+) -> None:
     opportunity_id = make_opportunity(sessions=())
     auth.login(ADMIN)
     data = {
@@ -140,7 +140,7 @@ def test_impossible_sessions_are_refused_with_a_clear_error(
     assert _count(hackney, OpportunitySession) == 0
 
 
-def test_a_closing_date_before_today_is_refused(client, auth, hackney, make_opportunity):  # noqa: ANN001
+def test_a_closing_date_before_today_is_refused(client, auth, hackney, make_opportunity):
     make_opportunity(sessions=())
     group_id = groups.list_groups(hackney)[0].id
     auth.login(ADMIN)
@@ -155,7 +155,7 @@ def test_a_closing_date_before_today_is_refused(client, auth, hackney, make_oppo
     assert _count(hackney, Opportunity) == 1  # only the fixture's
 
 
-def test_form_errors_name_the_field_and_write_nothing(client, auth, admin, hackney):  # noqa: ANN001
+def test_form_errors_name_the_field_and_write_nothing(client, auth, admin, hackney):
     auth.login(ADMIN)
     response = client.post(
         "/b/hackney/admin/volunteering/groups/new",
@@ -186,7 +186,7 @@ def test_form_errors_name_the_field_and_write_nothing(client, auth, admin, hackn
 
 def test_an_opportunity_cannot_use_another_workspaces_group(
     admin, hackney, camden, camden_admin
-) -> None:  # noqa: ANN001
+) -> None:
     theirs = groups.save_group(camden_admin, camden, group_values(name="Camden group")).id
     db.session.commit()
     with pytest.raises(NotFound):
@@ -196,7 +196,7 @@ def test_an_opportunity_cannot_use_another_workspaces_group(
         groups.get_group(hackney, theirs)
 
 
-def test_only_members_manage_volunteering(client, auth, make_user, hackney, camden) -> None:  # noqa: ANN001
+def test_only_members_manage_volunteering(client, auth, make_user, hackney, camden) -> None:
     outsider = make_user("someone@example.org")
     with pytest.raises(NotAllowed):
         groups.save_group(outsider, hackney, group_values())
@@ -208,7 +208,7 @@ def test_only_members_manage_volunteering(client, auth, make_user, hackney, camd
     assert _count(hackney, LocalGroup) == 0
 
 
-def test_a_session_with_people_on_it_cannot_be_removed(make_opportunity, admin, hackney) -> None:  # noqa: ANN001
+def test_a_session_with_people_on_it_cannot_be_removed(make_opportunity, admin, hackney) -> None:
     opportunity_id = make_opportunity(sessions=((5, 3),))
     session = opportunities.list_sessions(hackney, opportunity_id)[0]
     session_id = session.id

@@ -19,7 +19,7 @@ from .test_signups import VOLUNTEER, first_session, make_volunteer, places_taken
 
 
 @pytest.fixture
-def placed(make_user, admin, hackney, make_opportunity):  # noqa: ANN001, ANN201
+def placed(make_user, admin, hackney, make_opportunity):
     """A volunteer accepted on an opportunity: (user, opportunity id)."""
     opportunity_id = make_opportunity(sessions=((5, 3),))
     user = make_volunteer(make_user)
@@ -33,7 +33,7 @@ def placed(make_user, admin, hackney, make_opportunity):  # noqa: ANN001, ANN201
 
 def test_hours_are_refused_in_the_future_beyond_24_a_day_and_without_a_placement(
     placed, hackney, make_opportunity
-) -> None:  # noqa: ANN001
+) -> None:
     user, opportunity_id = placed
     today = london_today()
     with pytest.raises(VolunteeringError, match="future"):
@@ -55,7 +55,7 @@ def test_hours_are_refused_in_the_future_beyond_24_a_day_and_without_a_placement
 
 def test_verified_hours_show_on_the_volunteers_page_and_download_as_csv(
     client, auth, placed, hackney
-) -> None:  # noqa: ANN001
+) -> None:
     user, opportunity_id = placed
     auth.login(VOLUNTEER)
     page = client.get("/volunteering/hours")
@@ -106,7 +106,7 @@ def test_verified_hours_show_on_the_volunteers_page_and_download_as_csv(
 
 def test_a_freed_place_is_offered_to_the_first_waiting_and_lapses_in_time(
     app, client, auth, admin, make_user, hackney, make_opportunity, outbox
-) -> None:  # noqa: ANN001
+) -> None:
     opportunity_id = make_opportunity(sessions=((5, 1),))
     session_id = first_session(hackney, opportunity_id)
     holder = make_volunteer(make_user, "holder@example.org")

@@ -15,7 +15,7 @@ from londonhub.tenants.volunteering.operations import signups
 from .test_signups import first_session, make_volunteer, places_taken
 
 
-def _race(app, hackney, opportunity_id: int, session_id: int, people: list[int]) -> list[str]:  # noqa: ANN001
+def _race(app, hackney, opportunity_id: int, session_id: int, people: list[int]) -> list[str]:
     barrier = threading.Barrier(len(people))
     outcomes: list[str] = []
     lock = threading.Lock()
@@ -47,7 +47,7 @@ def _race(app, hackney, opportunity_id: int, session_id: int, people: list[int])
 @pytest.mark.postgres
 def test_two_people_taking_the_last_place_at_once_exactly_one_gets_it(
     app, make_user, hackney, make_opportunity
-) -> None:  # noqa: ANN001
+) -> None:
     opportunity_id = make_opportunity(sessions=((5, 3),))
     session_id = first_session(hackney, opportunity_id)
     early = [make_volunteer(make_user, f"early{i}@example.org") for i in range(2)]
@@ -61,7 +61,7 @@ def test_two_people_taking_the_last_place_at_once_exactly_one_gets_it(
 
 
 @pytest.mark.postgres
-def test_many_at_once_never_overfill_a_session(app, make_user, hackney, make_opportunity) -> None:  # noqa: ANN001
+def test_many_at_once_never_overfill_a_session(app, make_user, hackney, make_opportunity) -> None:
     opportunity_id = make_opportunity(sessions=((5, 3),))
     session_id = first_session(hackney, opportunity_id)
     racers = [make_volunteer(make_user, f"crowd{i}@example.org").id for i in range(10)]

@@ -15,13 +15,13 @@ from londonhub.tenants.volunteering.operations.search import Criteria, search_op
 from .conftest import future_day
 
 
-def titles(**criteria) -> list[str]:  # noqa: ANN003
+def titles(**criteria) -> list[str]:
     return sorted(r.opportunity.title for r in search_opportunities(Criteria(**criteria)).results)
 
 
 def test_search_lists_published_open_opportunities_across_london(
     client, make_opportunity, hackney, camden, camden_admin
-) -> None:  # noqa: ANN001
+) -> None:
     make_opportunity(title="Hackney helper")
     make_opportunity(title="Hackney draft", status=OpportunityStatus.DRAFT)
     make_opportunity(title="Hackney paused", status=OpportunityStatus.PAUSED)
@@ -41,7 +41,7 @@ def test_search_lists_published_open_opportunities_across_london(
 
 def test_each_filter_narrows_the_search(
     make_opportunity, camden, camden_admin, make_workspace, make_user
-) -> None:  # noqa: ANN001
+) -> None:
     make_opportunity(
         title="Gardening",
         cause="environment",
@@ -106,7 +106,7 @@ def test_each_filter_narrows_the_search(
     ]
 
 
-def test_search_urls_are_shareable_and_paged(client, make_opportunity) -> None:  # noqa: ANN001
+def test_search_urls_are_shareable_and_paged(client, make_opportunity) -> None:
     for number in range(23):
         make_opportunity(title=f"Role {number:02d}", cause="sport", sessions=((number + 1, 2),))
     first = client.get("/opportunities?cause=sport&borough=hackney").get_data(as_text=True)
@@ -118,7 +118,7 @@ def test_search_urls_are_shareable_and_paged(client, make_opportunity) -> None: 
     assert 'href="/opportunities?page=1&amp;cause=sport&amp;borough=hackney"' in second
 
 
-def test_bad_search_input_is_a_form_error_not_a_failure(client) -> None:  # noqa: ANN001
+def test_bad_search_input_is_a_form_error_not_a_failure(client) -> None:
     response = client.get("/opportunities?date_from=2027-02-10&date_to=2027-02-01")
     assert response.status_code == 400
     assert "The end of the date range must be on or after its start" in response.get_data(
@@ -130,7 +130,7 @@ def test_bad_search_input_is_a_form_error_not_a_failure(client) -> None:  # noqa
 
 def test_search_statements_stay_constant_as_results_grow(
     client, make_opportunity, count_queries
-) -> None:  # noqa: ANN001
+) -> None:
     make_opportunity(title="First", sessions=((2, 3), (3, 3)))
     count_queries.clear()
     assert client.get("/opportunities").status_code == 200
@@ -151,7 +151,7 @@ def test_search_statements_stay_constant_as_results_grow(
 
 def test_opportunity_page_shows_details_and_sessions_never_the_groups_contact(
     client, make_opportunity
-) -> None:  # noqa: ANN001
+) -> None:
     opportunity_id = make_opportunity(sessions=((4, 6),))
     page = client.get(f"/b/hackney/opportunities/{opportunity_id}")
     text = page.get_data(as_text=True)
@@ -167,7 +167,7 @@ def test_opportunity_page_shows_details_and_sessions_never_the_groups_contact(
 
 def test_workspace_page_lists_its_own_opportunities_only(
     client, make_opportunity, camden, camden_admin
-) -> None:  # noqa: ANN001
+) -> None:
     make_opportunity(title="Hackney helper")
     make_opportunity(workspace=camden, user=camden_admin, group="Camden group", title="Camden role")
     text = client.get("/b/hackney/").get_data(as_text=True)

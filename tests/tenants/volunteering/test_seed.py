@@ -12,7 +12,7 @@ from londonhub.tenants.volunteering.models import LocalGroup, Opportunity, Oppor
 from londonhub.tenants.volunteering.operations.search import Criteria, search_opportunities
 
 
-def _per_workspace(model) -> dict[str, int]:  # noqa: ANN001
+def _per_workspace(model) -> dict[str, int]:
     with hub_scope("test: counting demo rows"):
         rows = db.session.execute(
             select(Workspace.slug, func.count(model.id))
@@ -22,7 +22,7 @@ def _per_workspace(model) -> dict[str, int]:  # noqa: ANN001
         return dict(rows.all())
 
 
-def test_seed_gives_every_borough_groups_opportunities_and_sessions_once(app) -> None:  # noqa: ANN001
+def test_seed_gives_every_borough_groups_opportunities_and_sessions_once(app) -> None:
     seed_demo()
     db.session.commit()
     groups = _per_workspace(LocalGroup)

@@ -31,7 +31,7 @@ VOLUNTEER = "vic@example.org"
 
 def make_volunteer(
     make_user, email: str = VOLUNTEER, born: date | None = date(1990, 5, 1), **extra
-):  # noqa: ANN001, ANN003, ANN201
+):
     user = make_user(email, name=email.split("@")[0].title())
     values = {
         "home_borough": "hackney",
@@ -49,7 +49,7 @@ def make_volunteer(
     return user
 
 
-def places_taken(workspace, opportunity_id: int) -> list[int]:  # noqa: ANN001
+def places_taken(workspace, opportunity_id: int) -> list[int]:
     with tenant_context(workspace.id):
         db.session.expire_all()
         return list(
@@ -61,13 +61,13 @@ def places_taken(workspace, opportunity_id: int) -> list[int]:  # noqa: ANN001
         )
 
 
-def first_session(workspace, opportunity_id: int) -> int:  # noqa: ANN001
+def first_session(workspace, opportunity_id: int) -> int:
     return opportunities.list_sessions(workspace, opportunity_id)[0].id
 
 
 def test_a_volunteer_fills_in_their_profile_and_consents_are_kept_as_history(
     client, auth, make_user, hackney
-) -> None:  # noqa: ANN001
+) -> None:
     make_user(VOLUNTEER, name="Vic")
     auth.login(VOLUNTEER)
     assert client.get("/volunteering/profile").status_code == 200
@@ -106,7 +106,7 @@ def test_a_volunteer_fills_in_their_profile_and_consents_are_kept_as_history(
 
 def test_signing_up_takes_a_place_and_emails_the_volunteer(
     client, auth, make_user, hackney, make_opportunity, outbox
-) -> None:  # noqa: ANN001
+) -> None:
     opportunity_id = make_opportunity(sessions=((5, 2),))
     session_id = first_session(hackney, opportunity_id)
     make_volunteer(make_user)
@@ -133,7 +133,7 @@ def test_signing_up_takes_a_place_and_emails_the_volunteer(
     assert len(outbox.to(VOLUNTEER)) == 1
 
 
-def test_duplicates_are_refused_by_the_service(make_user, hackney, make_opportunity) -> None:  # noqa: ANN001
+def test_duplicates_are_refused_by_the_service(make_user, hackney, make_opportunity) -> None:
     opportunity_id = make_opportunity(sessions=((5, 2),))
     session_id = first_session(hackney, opportunity_id)
     user = make_volunteer(make_user)
@@ -149,7 +149,7 @@ def test_duplicates_are_refused_by_the_service(make_user, hackney, make_opportun
     assert places_taken(hackney, opportunity_id) == [1]
 
 
-def test_a_full_session_takes_a_waiting_list(make_user, hackney, make_opportunity, outbox) -> None:  # noqa: ANN001
+def test_a_full_session_takes_a_waiting_list(make_user, hackney, make_opportunity, outbox) -> None:
     opportunity_id = make_opportunity(sessions=((5, 1),))
     session_id = first_session(hackney, opportunity_id)
     first = make_volunteer(make_user, "first@example.org")
@@ -166,7 +166,7 @@ def test_a_full_session_takes_a_waiting_list(make_user, hackney, make_opportunit
     assert "waiting list" in outbox.to("second@example.org")[0]["Subject"]
 
 
-def test_under_the_minimum_age_is_refused(make_user, hackney, make_opportunity) -> None:  # noqa: ANN001
+def test_under_the_minimum_age_is_refused(make_user, hackney, make_opportunity) -> None:
     opportunity_id = make_opportunity(minimum_age=18, sessions=((5, 3),))
     session_id = first_session(hackney, opportunity_id)
     today = london_today()
@@ -183,7 +183,7 @@ def test_under_the_minimum_age_is_refused(make_user, hackney, make_opportunity) 
 
 def test_without_a_profile_the_volunteer_is_sent_to_make_one(
     client, auth, make_user, hackney, make_opportunity
-) -> None:  # noqa: ANN001
+) -> None:
     opportunity_id = make_opportunity(sessions=((5, 3),))
     make_user(VOLUNTEER)
     auth.login(VOLUNTEER)
@@ -196,7 +196,7 @@ def test_without_a_profile_the_volunteer_is_sent_to_make_one(
 
 def test_the_workspace_accepts_declines_and_waitlists_and_each_change_emails(
     client, auth, admin, make_user, hackney, make_opportunity, outbox
-) -> None:  # noqa: ANN001
+) -> None:
     opportunity_id = make_opportunity(sessions=((5, 1),))
     session_id = first_session(hackney, opportunity_id)
     first = make_volunteer(make_user, "first@example.org")
@@ -208,7 +208,7 @@ def test_the_workspace_accepts_declines_and_waitlists_and_each_change_emails(
     page = client.get("/b/hackney/admin/volunteering/responses").get_data(as_text=True)
     assert "First" in page and "Second" in page
 
-    def decide(response_id: int, decision: str):  # noqa: ANN202
+    def decide(response_id: int, decision: str):
         return client.post(
             f"/b/hackney/admin/volunteering/responses/{response_id}/decide",
             data={"decision": decision},
@@ -236,7 +236,7 @@ def test_the_workspace_accepts_declines_and_waitlists_and_each_change_emails(
 
 def test_a_volunteer_withdraws_and_frees_their_place(
     client, auth, make_user, hackney, make_opportunity
-) -> None:  # noqa: ANN001
+) -> None:
     opportunity_id = make_opportunity(sessions=((5, 2),))
     user = make_volunteer(make_user)
     response_id = signups.respond(
@@ -255,7 +255,7 @@ def test_a_volunteer_withdraws_and_frees_their_place(
 
 def test_a_workspace_sees_a_profile_only_once_the_person_engaged_with_it(
     client, auth, admin, camden, camden_admin, make_user, hackney, make_opportunity
-) -> None:  # noqa: ANN001
+) -> None:
     opportunity_id = make_opportunity(sessions=((5, 2),))
     engaged = make_volunteer(make_user, "engaged@example.org")
     stranger = make_volunteer(make_user, "stranger@example.org", emergency_name="Stranger Contact")
@@ -280,7 +280,7 @@ def test_a_workspace_sees_a_profile_only_once_the_person_engaged_with_it(
 
 def test_responses_page_statements_stay_constant(
     client, auth, admin, make_user, hackney, make_opportunity, count_queries
-) -> None:  # noqa: ANN001
+) -> None:
     opportunity_id = make_opportunity(sessions=((5, 50),))
     session_id = first_session(hackney, opportunity_id)
     signups.respond(

@@ -27,7 +27,7 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def team(make_workspace, make_user) -> Team:  # noqa: ANN001
+def team(make_workspace, make_user) -> Team:
     alpha = make_workspace("alpha", "Alpha CVS")
     beta = make_workspace("beta", "Beta CVS")
     people = [

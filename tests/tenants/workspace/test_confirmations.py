@@ -8,7 +8,7 @@ from londonhub.platform.core.extensions import db
 from .helpers import ALPHA_ADMIN, ALPHA_OWNER, ALPHA_STAFF, fresh_workspace, image_bytes
 
 
-def test_remove_member_asks_first(client, auth, team) -> None:  # noqa: ANN001
+def test_remove_member_asks_first(client, auth, team) -> None:
     auth.login(ALPHA_OWNER)
     members = client.get("/b/alpha/admin/members").text
     url = f"/b/alpha/admin/members/{team.members[ALPHA_STAFF]}/remove"
@@ -22,14 +22,14 @@ def test_remove_member_asks_first(client, auth, team) -> None:  # noqa: ANN001
     assert team.membership(ALPHA_STAFF) is None
 
 
-def test_staff_cannot_open_the_removal_question(client, auth, team) -> None:  # noqa: ANN001
+def test_staff_cannot_open_the_removal_question(client, auth, team) -> None:
     auth.login(ALPHA_STAFF)
     assert (
         client.get(f"/b/alpha/admin/members/{team.members[ALPHA_ADMIN]}/remove").status_code == 403
     )
 
 
-def test_remove_logo_asks_first(client, auth, team) -> None:  # noqa: ANN001
+def test_remove_logo_asks_first(client, auth, team) -> None:
     from londonhub.platform.core.identity import get_user_by_email
     from londonhub.tenants.workspace import services
 
@@ -44,7 +44,7 @@ def test_remove_logo_asks_first(client, auth, team) -> None:  # noqa: ANN001
     assert fresh_workspace("alpha").logo_version == 0
 
 
-def test_hub_archive_asks_first(client, auth, team, make_user) -> None:  # noqa: ANN001
+def test_hub_archive_asks_first(client, auth, team, make_user) -> None:
     make_user("hub@example.org", hub_admin=True)
     auth.login("hub@example.org")
     index = client.get("/hub/").text

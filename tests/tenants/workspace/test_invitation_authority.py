@@ -18,7 +18,7 @@ from .test_members import (
 )
 
 
-def _link_from(client, auth, outbox, inviter: str, role: str) -> str:  # noqa: ANN001
+def _link_from(client, auth, outbox, inviter: str, role: str) -> str:
     auth.login(inviter)
     assert invite(client, NEWCOMER, role).status_code == 302
     return outbox.link(outbox.to(NEWCOMER)[-1])
@@ -26,7 +26,7 @@ def _link_from(client, auth, outbox, inviter: str, role: str) -> str:  # noqa: A
 
 def test_owner_invitation_from_a_demoted_owner_grants_only_admin(
     client, auth, team, outbox, make_user
-) -> None:  # noqa: ANN001
+) -> None:
     # A second owner invites a new owner, then is demoted to admin before it is accepted.
     auth.login(ALPHA_OWNER)
     assert set_role(client, team, ALPHA_ADMIN, "owner").status_code == 302
@@ -41,7 +41,7 @@ def test_owner_invitation_from_a_demoted_owner_grants_only_admin(
     assert membership_of(NEWCOMER, team.alpha_id).role == Role.ADMIN
 
 
-def test_invitation_from_a_removed_inviter_is_void(client, auth, team, outbox, make_user) -> None:  # noqa: ANN001
+def test_invitation_from_a_removed_inviter_is_void(client, auth, team, outbox, make_user) -> None:
     link = _link_from(client, auth, outbox, ALPHA_ADMIN, "admin")
     switch_user(auth, ALPHA_OWNER)
     assert remove(client, team, ALPHA_ADMIN).status_code == 302
@@ -58,7 +58,7 @@ def test_invitation_from_a_removed_inviter_is_void(client, auth, team, outbox, m
 
 def test_invitation_from_an_inviter_demoted_to_staff_is_void(
     client, auth, team, outbox, make_user
-) -> None:  # noqa: ANN001
+) -> None:
     link = _link_from(client, auth, outbox, ALPHA_ADMIN, "admin")
     switch_user(auth, ALPHA_OWNER)
     assert set_role(client, team, ALPHA_ADMIN, "staff").status_code == 302
@@ -73,7 +73,7 @@ def test_invitation_from_an_inviter_demoted_to_staff_is_void(
 
 def test_invitation_whose_inviter_account_is_gone_is_void(
     client, auth, team, outbox, make_user
-) -> None:  # noqa: ANN001
+) -> None:
     from londonhub.platform.core.extensions import db
     from londonhub.platform.core.identity import get_user_by_email
 
@@ -90,7 +90,7 @@ def test_invitation_whose_inviter_account_is_gone_is_void(
 
 def test_invitation_from_an_inviter_still_in_office_works(
     client, auth, team, outbox, make_user
-) -> None:  # noqa: ANN001
+) -> None:
     link = _link_from(client, auth, outbox, ALPHA_ADMIN, "admin")
     make_user(NEWCOMER)
     switch_user(auth, NEWCOMER)

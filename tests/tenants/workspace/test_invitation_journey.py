@@ -16,7 +16,7 @@ from .helpers import ALPHA_OWNER
 from .test_members import NEWCOMER, invite, membership_of
 
 
-def _invitation_link(client, auth, outbox) -> str:  # noqa: ANN001
+def _invitation_link(client, auth, outbox) -> str:
     auth.login(ALPHA_OWNER)
     assert invite(client, NEWCOMER, "admin").status_code == 302
     auth.logout()
@@ -32,7 +32,7 @@ def _value_of(html: str, name: str) -> str | None:
 
 def test_newcomer_signs_up_from_an_invitation_and_lands_on_the_workspace(
     client, auth, team, outbox
-) -> None:  # noqa: ANN001
+) -> None:
     link = _invitation_link(client, auth, outbox)
     assert "create one with this email address" in outbox.body(outbox.to(NEWCOMER)[-1])
 
@@ -78,7 +78,7 @@ def test_newcomer_signs_up_from_an_invitation_and_lands_on_the_workspace(
 @pytest.mark.parametrize(
     "target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:x"]
 )
-def test_sign_up_never_carries_an_off_site_destination(client, outbox, target) -> None:  # noqa: ANN001
+def test_sign_up_never_carries_an_off_site_destination(client, outbox, target) -> None:
     response = client.post(
         "/register",
         query_string={"next": target},
@@ -90,7 +90,7 @@ def test_sign_up_never_carries_an_off_site_destination(client, outbox, target) -
     assert verified.headers["Location"] == "/login"
 
 
-def test_a_bad_invitation_link_still_sends_to_sign_in_without_an_address(client, team) -> None:  # noqa: ANN001
+def test_a_bad_invitation_link_still_sends_to_sign_in_without_an_address(client, team) -> None:
     response = client.get("/invites/not-a-token")
     assert response.status_code == 302
     assert parse_qs(urlsplit(response.headers["Location"]).query) == {

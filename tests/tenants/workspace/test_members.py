@@ -25,7 +25,7 @@ from .helpers import (
 NEWCOMER = "newcomer@example.org"
 
 
-def invite(client, email: str = NEWCOMER, role: str = "staff", slug: str = "alpha"):  # noqa: ANN001, ANN201
+def invite(client, email: str = NEWCOMER, role: str = "staff", slug: str = "alpha"):
     return client.post(
         f"/b/{slug}/admin/members/invite", data={"invite-email": email, "invite-role": role}
     )
@@ -46,7 +46,7 @@ def membership_of(email: str, workspace_id: int) -> Membership | None:
     )
 
 
-def switch_user(auth, email: str) -> None:  # noqa: ANN001
+def switch_user(auth, email: str) -> None:
     auth.logout()
     response = auth.login(email)
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -58,7 +58,7 @@ def switch_user(auth, email: str) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("role", ["staff", "admin", "owner"])
 def test_invitation_by_email_is_accepted_with_its_role(
     client, auth, team, outbox, make_user, role
-) -> None:  # noqa: ANN001
+) -> None:
     auth.login(ALPHA_OWNER)
     response = invite(client, "NewComer@Example.org ", role)
     assert response.status_code == 302
@@ -90,13 +90,13 @@ def test_invitation_by_email_is_accepted_with_its_role(
     assert membership_of(NEWCOMER, team.beta_id) is None
 
 
-def _invited_link(client, auth, outbox, email: str = NEWCOMER) -> str:  # noqa: ANN001
+def _invited_link(client, auth, outbox, email: str = NEWCOMER) -> str:
     auth.login(ALPHA_OWNER)
     assert invite(client, email).status_code == 302
     return outbox.link(outbox.to(email)[-1])
 
 
-def test_used_invitation_link_cannot_be_used_again(client, auth, team, outbox, make_user) -> None:  # noqa: ANN001
+def test_used_invitation_link_cannot_be_used_again(client, auth, team, outbox, make_user) -> None:
     link = _invited_link(client, auth, outbox)
     make_user(NEWCOMER)
     switch_user(auth, NEWCOMER)
@@ -118,7 +118,7 @@ def test_used_invitation_link_cannot_be_used_again(client, auth, team, outbox, m
 
 
 @pytest.mark.parametrize("email", [OUTSIDER, BETA_OWNER, ALPHA_STAFF])
-def test_invitation_for_someone_else_is_refused(client, auth, team, outbox, email) -> None:  # noqa: ANN001
+def test_invitation_for_someone_else_is_refused(client, auth, team, outbox, email) -> None:
     link = _invited_link(client, auth, outbox)
     switch_user(auth, email)
     for method in (client.get, client.post):
@@ -131,7 +131,7 @@ def test_invitation_for_someone_else_is_refused(client, auth, team, outbox, emai
     assert invitations(team.alpha_id)[0].status == InvitationStatus.PENDING
 
 
-def test_revoked_invitation_is_refused(client, auth, team, outbox, make_user) -> None:  # noqa: ANN001
+def test_revoked_invitation_is_refused(client, auth, team, outbox, make_user) -> None:
     link = _invited_link(client, auth, outbox)
     [invitation] = invitations(team.alpha_id)
     response = client.post(f"/b/alpha/admin/invitations/{invitation.id}/revoke")
@@ -149,7 +149,7 @@ def test_revoked_invitation_is_refused(client, auth, team, outbox, make_user) ->
     assert membership_of(NEWCOMER, team.alpha_id) is None
 
 
-def test_expired_invitation_is_refused(client, auth, team, outbox, make_user) -> None:  # noqa: ANN001
+def test_expired_invitation_is_refused(client, auth, team, outbox, make_user) -> None:
     link = _invited_link(client, auth, outbox)
     [invitation] = invitations(team.alpha_id)
     with tenant_context(team.alpha_id):
@@ -163,7 +163,7 @@ def test_expired_invitation_is_refused(client, auth, team, outbox, make_user) ->
     assert membership_of(NEWCOMER, team.alpha_id) is None
 
 
-def test_tampered_invitation_link_is_refused(client, auth, team, outbox, make_user) -> None:  # noqa: ANN001
+def test_tampered_invitation_link_is_refused(client, auth, team, outbox, make_user) -> None:
     link = _invited_link(client, auth, outbox)
     make_user(NEWCOMER)
     switch_user(auth, NEWCOMER)
@@ -173,7 +173,7 @@ def test_tampered_invitation_link_is_refused(client, auth, team, outbox, make_us
     assert membership_of(NEWCOMER, team.alpha_id) is None
 
 
-def test_invitation_link_needs_sign_in(client, auth, team, outbox) -> None:  # noqa: ANN001
+def test_invitation_link_needs_sign_in(client, auth, team, outbox) -> None:
     link = _invited_link(client, auth, outbox)
     auth.logout()
     response = client.get(link)
@@ -183,7 +183,7 @@ def test_invitation_link_needs_sign_in(client, auth, team, outbox) -> None:  # n
 
 def test_invitation_to_a_suspended_workspace_cannot_be_accepted(
     client, auth, team, outbox, make_user
-) -> None:  # noqa: ANN001
+) -> None:
     from .helpers import fresh_workspace
 
     link = _invited_link(client, auth, outbox)
@@ -196,7 +196,7 @@ def test_invitation_to_a_suspended_workspace_cannot_be_accepted(
     assert membership_of(NEWCOMER, team.alpha_id) is None
 
 
-def test_duplicate_invitation_is_refused_clearly(client, auth, team, outbox) -> None:  # noqa: ANN001
+def test_duplicate_invitation_is_refused_clearly(client, auth, team, outbox) -> None:
     auth.login(ALPHA_OWNER)
     assert invite(client).status_code == 302
     response = invite(client, NEWCOMER.upper())
@@ -206,7 +206,7 @@ def test_duplicate_invitation_is_refused_clearly(client, auth, team, outbox) -> 
     assert len(outbox.to(NEWCOMER)) == 1
 
 
-def test_the_same_person_may_be_invited_by_two_workspaces(client, auth, team, outbox) -> None:  # noqa: ANN001
+def test_the_same_person_may_be_invited_by_two_workspaces(client, auth, team, outbox) -> None:
     auth.login(ALPHA_OWNER)
     assert invite(client).status_code == 302
     switch_user(auth, BETA_OWNER)
@@ -215,7 +215,7 @@ def test_the_same_person_may_be_invited_by_two_workspaces(client, auth, team, ou
     assert len(invitations(team.beta_id)) == 1
 
 
-def test_inviting_an_existing_member_is_refused(client, auth, team) -> None:  # noqa: ANN001
+def test_inviting_an_existing_member_is_refused(client, auth, team) -> None:
     auth.login(ALPHA_OWNER)
     response = invite(client, ALPHA_STAFF)
     assert response.status_code == 400
@@ -223,7 +223,7 @@ def test_inviting_an_existing_member_is_refused(client, auth, team) -> None:  # 
     assert invitations(team.alpha_id) == []
 
 
-def test_invitation_with_a_bad_email_is_refused(client, auth, team, outbox) -> None:  # noqa: ANN001
+def test_invitation_with_a_bad_email_is_refused(client, auth, team, outbox) -> None:
     auth.login(ALPHA_OWNER)
     response = invite(client, "not an email")
     assert response.status_code == 400
@@ -232,7 +232,7 @@ def test_invitation_with_a_bad_email_is_refused(client, auth, team, outbox) -> N
     assert outbox.messages == []
 
 
-def test_admin_cannot_invite_an_owner(client, auth, team, outbox) -> None:  # noqa: ANN001
+def test_admin_cannot_invite_an_owner(client, auth, team, outbox) -> None:
     auth.login(ALPHA_ADMIN)
     assert invite(client, role="owner").status_code == 403
     assert invitations(team.alpha_id) == []
@@ -240,7 +240,7 @@ def test_admin_cannot_invite_an_owner(client, auth, team, outbox) -> None:  # no
     assert invite(client, role="admin").status_code == 302
 
 
-def test_staff_cannot_invite(client, auth, team, outbox) -> None:  # noqa: ANN001
+def test_staff_cannot_invite(client, auth, team, outbox) -> None:
     auth.login(ALPHA_STAFF)
     assert invite(client).status_code == 403
     assert invitations(team.alpha_id) == []
@@ -253,15 +253,15 @@ def test_staff_cannot_invite(client, auth, team, outbox) -> None:  # noqa: ANN00
 # --- roles -------------------------------------------------------------------------------------
 
 
-def set_role(client, team, email: str, role: str, slug: str = "alpha"):  # noqa: ANN001, ANN201
+def set_role(client, team, email: str, role: str, slug: str = "alpha"):
     return client.post(f"/b/{slug}/admin/members/{team.members[email]}/role", data={"role": role})
 
 
-def remove(client, team, email: str, slug: str = "alpha"):  # noqa: ANN001, ANN201
+def remove(client, team, email: str, slug: str = "alpha"):
     return client.post(f"/b/{slug}/admin/members/{team.members[email]}/remove")
 
 
-def test_owner_changes_a_role(client, auth, team) -> None:  # noqa: ANN001
+def test_owner_changes_a_role(client, auth, team) -> None:
     auth.login(ALPHA_OWNER)
     response = set_role(client, team, ALPHA_STAFF, "admin")
     assert response.status_code == 302
@@ -270,7 +270,7 @@ def test_owner_changes_a_role(client, auth, team) -> None:  # noqa: ANN001
     assert "Staff is now admin." in page
 
 
-def test_admin_changes_staff_to_admin_and_back(client, auth, team) -> None:  # noqa: ANN001
+def test_admin_changes_staff_to_admin_and_back(client, auth, team) -> None:
     auth.login(ALPHA_ADMIN)
     assert set_role(client, team, ALPHA_STAFF, "admin").status_code == 302
     assert team.role_of(ALPHA_STAFF) == Role.ADMIN
@@ -278,7 +278,7 @@ def test_admin_changes_staff_to_admin_and_back(client, auth, team) -> None:  # n
     assert team.role_of(ALPHA_STAFF) == Role.STAFF
 
 
-def test_admin_cannot_make_someone_owner(client, auth, team) -> None:  # noqa: ANN001
+def test_admin_cannot_make_someone_owner(client, auth, team) -> None:
     auth.login(ALPHA_ADMIN)
     assert set_role(client, team, ALPHA_STAFF, "owner").status_code == 403
     assert set_role(client, team, ALPHA_ADMIN, "owner").status_code == 403
@@ -286,14 +286,14 @@ def test_admin_cannot_make_someone_owner(client, auth, team) -> None:  # noqa: A
     assert team.role_of(ALPHA_ADMIN) == Role.ADMIN
 
 
-def test_admin_cannot_demote_or_remove_an_owner(client, auth, team) -> None:  # noqa: ANN001
+def test_admin_cannot_demote_or_remove_an_owner(client, auth, team) -> None:
     auth.login(ALPHA_ADMIN)
     assert set_role(client, team, ALPHA_OWNER, "staff").status_code == 403
     assert remove(client, team, ALPHA_OWNER).status_code == 403
     assert team.role_of(ALPHA_OWNER) == Role.OWNER
 
 
-def test_staff_cannot_change_roles_or_remove(client, auth, team) -> None:  # noqa: ANN001
+def test_staff_cannot_change_roles_or_remove(client, auth, team) -> None:
     auth.login(ALPHA_STAFF)
     assert set_role(client, team, ALPHA_STAFF, "admin").status_code == 403
     assert remove(client, team, ALPHA_ADMIN).status_code == 403
@@ -301,14 +301,14 @@ def test_staff_cannot_change_roles_or_remove(client, auth, team) -> None:  # noq
     assert team.role_of(ALPHA_ADMIN) == Role.ADMIN
 
 
-def test_unknown_role_changes_nothing(client, auth, team) -> None:  # noqa: ANN001
+def test_unknown_role_changes_nothing(client, auth, team) -> None:
     auth.login(ALPHA_OWNER)
     response = set_role(client, team, ALPHA_STAFF, "superuser")
     assert response.status_code in (302, 400)
     assert team.role_of(ALPHA_STAFF) == Role.STAFF
 
 
-def test_last_owner_cannot_be_demoted(client, auth, team) -> None:  # noqa: ANN001
+def test_last_owner_cannot_be_demoted(client, auth, team) -> None:
     auth.login(ALPHA_OWNER)
     response = set_role(client, team, ALPHA_OWNER, "admin")
     assert response.status_code == 302
@@ -317,7 +317,7 @@ def test_last_owner_cannot_be_demoted(client, auth, team) -> None:  # noqa: ANN0
     assert "A workspace must keep at least one owner" in page
 
 
-def test_last_owner_cannot_be_removed(client, auth, team) -> None:  # noqa: ANN001
+def test_last_owner_cannot_be_removed(client, auth, team) -> None:
     auth.login(ALPHA_OWNER)
     response = remove(client, team, ALPHA_OWNER)
     assert response.status_code == 302
@@ -326,7 +326,7 @@ def test_last_owner_cannot_be_removed(client, auth, team) -> None:  # noqa: ANN0
     assert "The last owner cannot be removed" in page
 
 
-def test_owner_can_step_down_once_there_is_a_second_owner(client, auth, team) -> None:  # noqa: ANN001
+def test_owner_can_step_down_once_there_is_a_second_owner(client, auth, team) -> None:
     auth.login(ALPHA_OWNER)
     assert set_role(client, team, ALPHA_ADMIN, "owner").status_code == 302
     assert team.role_of(ALPHA_ADMIN) == Role.OWNER
@@ -338,7 +338,7 @@ def test_owner_can_step_down_once_there_is_a_second_owner(client, auth, team) ->
     assert team.role_of(ALPHA_ADMIN) == Role.OWNER
 
 
-def test_owner_can_be_removed_once_there_is_a_second_owner(client, auth, team) -> None:  # noqa: ANN001
+def test_owner_can_be_removed_once_there_is_a_second_owner(client, auth, team) -> None:
     auth.login(ALPHA_OWNER)
     set_role(client, team, ALPHA_ADMIN, "owner")
     switch_user(auth, ALPHA_ADMIN)
@@ -348,7 +348,7 @@ def test_owner_can_be_removed_once_there_is_a_second_owner(client, auth, team) -
     assert team.role_of(ALPHA_ADMIN) == Role.OWNER
 
 
-def test_removed_member_loses_access(client, auth, team) -> None:  # noqa: ANN001
+def test_removed_member_loses_access(client, auth, team) -> None:
     auth.login(ALPHA_OWNER)
     assert remove(client, team, ALPHA_STAFF).status_code == 302
     assert team.membership(ALPHA_STAFF) is None
@@ -359,7 +359,7 @@ def test_removed_member_loses_access(client, auth, team) -> None:  # noqa: ANN00
 # --- another workspace's ids -------------------------------------------------------------------
 
 
-def test_other_workspaces_members_are_not_found(client, auth, team) -> None:  # noqa: ANN001
+def test_other_workspaces_members_are_not_found(client, auth, team) -> None:
     auth.login(ALPHA_OWNER)
     assert set_role(client, team, BETA_STAFF, "admin").status_code == 404
     assert set_role(client, team, BETA_OWNER, "staff").status_code == 404
@@ -369,7 +369,7 @@ def test_other_workspaces_members_are_not_found(client, auth, team) -> None:  # 
     assert team.role_of(BETA_OWNER) == Role.OWNER
 
 
-def test_other_workspaces_admin_pages_are_refused(client, auth, team) -> None:  # noqa: ANN001
+def test_other_workspaces_admin_pages_are_refused(client, auth, team) -> None:
     auth.login(ALPHA_OWNER)
     assert set_role(client, team, BETA_STAFF, "admin", slug="beta").status_code == 403
     assert remove(client, team, BETA_STAFF, slug="beta").status_code == 403
@@ -379,7 +379,7 @@ def test_other_workspaces_admin_pages_are_refused(client, auth, team) -> None:  
     assert invitations(team.beta_id) == []
 
 
-def test_other_workspaces_invitations_cannot_be_revoked(client, auth, team, outbox) -> None:  # noqa: ANN001
+def test_other_workspaces_invitations_cannot_be_revoked(client, auth, team, outbox) -> None:
     auth.login(BETA_OWNER)
     invite(client, slug="beta")
     [beta_invitation] = invitations(team.beta_id)
@@ -392,7 +392,7 @@ def test_other_workspaces_invitations_cannot_be_revoked(client, auth, team, outb
     assert "No invitations are waiting." in page
 
 
-def test_unknown_ids_are_not_found(client, auth, team) -> None:  # noqa: ANN001
+def test_unknown_ids_are_not_found(client, auth, team) -> None:
     auth.login(ALPHA_OWNER)
     assert (
         client.post("/b/alpha/admin/members/999999/role", data={"role": "staff"}).status_code == 404
@@ -402,7 +402,7 @@ def test_unknown_ids_are_not_found(client, auth, team) -> None:  # noqa: ANN001
 
 
 @pytest.mark.postgres
-def test_two_owners_demoting_each_other_at_once_leave_one_owner(app, team) -> None:  # noqa: ANN001
+def test_two_owners_demoting_each_other_at_once_leave_one_owner(app, team) -> None:
     """The owner count is taken under a lock: without it both demotions would pass."""
     import threading
 
@@ -450,7 +450,7 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(app, team) -> No
     assert team.role_of(ALPHA_ADMIN) == Role.STAFF
 
 
-def test_expired_invitation_can_be_sent_again(client, auth, team, outbox, make_user) -> None:  # noqa: ANN001
+def test_expired_invitation_can_be_sent_again(client, auth, team, outbox, make_user) -> None:
     old_link = _invited_link(client, auth, outbox)
     [invitation] = invitations(team.alpha_id)
     with tenant_context(team.alpha_id):

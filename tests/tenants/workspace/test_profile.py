@@ -35,7 +35,7 @@ def profile(**changes: str) -> dict[str, str]:
 @pytest.mark.parametrize("email", [ALPHA_OWNER, ALPHA_ADMIN])
 def test_owner_or_admin_edits_the_profile_and_it_appears_publicly(
     client, auth, team, email
-) -> None:  # noqa: ANN001
+) -> None:
     auth.login(email)
     assert client.get("/b/alpha/admin/profile").status_code == 200
     response = client.post("/b/alpha/admin/profile", data=profile())
@@ -58,7 +58,7 @@ def test_owner_or_admin_edits_the_profile_and_it_appears_publicly(
     assert "--ws-accent: #00703c" in page
 
 
-def test_profile_edit_leaves_other_workspace_untouched(client, auth, team) -> None:  # noqa: ANN001
+def test_profile_edit_leaves_other_workspace_untouched(client, auth, team) -> None:
     auth.login(ALPHA_OWNER)
     client.post("/b/alpha/admin/profile", data=profile())
     beta = fresh_workspace("beta")
@@ -67,7 +67,7 @@ def test_profile_edit_leaves_other_workspace_untouched(client, auth, team) -> No
     assert "We support" not in client.get("/b/beta/").get_data(as_text=True)
 
 
-def test_clearing_optional_fields_removes_them(client, auth, team) -> None:  # noqa: ANN001
+def test_clearing_optional_fields_removes_them(client, auth, team) -> None:
     auth.login(ALPHA_ADMIN)
     client.post("/b/alpha/admin/profile", data=profile())
     response = client.post(
@@ -97,7 +97,7 @@ def test_clearing_optional_fields_removes_them(client, auth, team) -> None:  # n
         ({"description": "x" * 5001}, "5,000 characters or fewer"),
     ],
 )
-def test_invalid_profile_is_refused_and_nothing_saved(client, auth, team, changes, message) -> None:  # noqa: ANN001
+def test_invalid_profile_is_refused_and_nothing_saved(client, auth, team, changes, message) -> None:
     auth.login(ALPHA_OWNER)
     response = client.post("/b/alpha/admin/profile", data=profile(**changes))
     assert response.status_code == 400
@@ -109,7 +109,7 @@ def test_invalid_profile_is_refused_and_nothing_saved(client, auth, team, change
     assert stored.accent_colour == "#1d70b8"
 
 
-def test_invalid_profile_writes_no_audit_event(client, auth, team) -> None:  # noqa: ANN001
+def test_invalid_profile_writes_no_audit_event(client, auth, team) -> None:
     from .helpers import audit_actions
 
     auth.login(ALPHA_OWNER)
@@ -118,7 +118,7 @@ def test_invalid_profile_writes_no_audit_event(client, auth, team) -> None:  # n
     assert audit_actions(team.alpha_id) == before
 
 
-def test_staff_cannot_edit_the_profile(client, auth, team) -> None:  # noqa: ANN001
+def test_staff_cannot_edit_the_profile(client, auth, team) -> None:
     auth.login(ALPHA_STAFF)
     assert client.get("/b/alpha/admin/profile").status_code == 403
     response = client.post("/b/alpha/admin/profile", data=profile())
@@ -134,7 +134,7 @@ def test_staff_cannot_edit_the_profile(client, auth, team) -> None:  # noqa: ANN
 
 
 @pytest.mark.parametrize("email", [OUTSIDER, BETA_OWNER])
-def test_non_member_gets_403_on_admin_pages(client, auth, team, email) -> None:  # noqa: ANN001
+def test_non_member_gets_403_on_admin_pages(client, auth, team, email) -> None:
     auth.login(email)
     for path in (
         "/b/alpha/admin/",
@@ -147,7 +147,7 @@ def test_non_member_gets_403_on_admin_pages(client, auth, team, email) -> None: 
     assert fresh_workspace("alpha").description == ""
 
 
-def test_anonymous_is_sent_to_sign_in(client, team) -> None:  # noqa: ANN001
+def test_anonymous_is_sent_to_sign_in(client, team) -> None:
     for path in (
         "/b/alpha/admin/",
         "/b/alpha/admin/profile",
@@ -166,7 +166,7 @@ def test_anonymous_is_sent_to_sign_in(client, team) -> None:  # noqa: ANN001
 # --- logo --------------------------------------------------------------------------------------
 
 
-def upload(client, data: bytes, filename: str = "logo.png"):  # noqa: ANN001, ANN201
+def upload(client, data: bytes, filename: str = "logo.png"):
     return client.post(
         "/b/alpha/admin/logo",
         data={"logo-logo": (io.BytesIO(data), filename)},
@@ -180,7 +180,7 @@ def upload(client, data: bytes, filename: str = "logo.png"):  # noqa: ANN001, AN
 )
 def test_png_or_jpeg_logo_is_stored_and_served(
     client, auth, team, image_format, content_type, filename
-) -> None:  # noqa: ANN001
+) -> None:
     data = image_bytes(image_format)
     auth.login(ALPHA_ADMIN)
     response = upload(client, data, filename)
@@ -198,23 +198,23 @@ def test_png_or_jpeg_logo_is_stored_and_served(
     assert "/b/alpha/logo?v=1" in client.get("/b/alpha/").get_data(as_text=True)
 
 
-def test_logo_content_type_comes_from_the_bytes_not_the_name(client, auth, team) -> None:  # noqa: ANN001
+def test_logo_content_type_comes_from_the_bytes_not_the_name(client, auth, team) -> None:
     auth.login(ALPHA_ADMIN)
     assert upload(client, image_bytes("JPEG"), "logo.png").status_code == 302
     assert client.get("/b/alpha/logo").mimetype == "image/jpeg"
 
 
-def test_workspace_without_logo_answers_404_for_it(client, team) -> None:  # noqa: ANN001
+def test_workspace_without_logo_answers_404_for_it(client, team) -> None:
     assert client.get("/b/alpha/logo").status_code == 404
 
 
-def test_logo_of_one_workspace_is_not_served_for_another(client, auth, team) -> None:  # noqa: ANN001
+def test_logo_of_one_workspace_is_not_served_for_another(client, auth, team) -> None:
     auth.login(ALPHA_ADMIN)
     upload(client, image_bytes())
     assert client.get("/b/beta/logo").status_code == 404
 
 
-def test_removing_the_logo(client, auth, team) -> None:  # noqa: ANN001
+def test_removing_the_logo(client, auth, team) -> None:
     auth.login(ALPHA_ADMIN)
     upload(client, image_bytes())
     assert client.post("/b/alpha/admin/logo/remove").status_code == 302
@@ -269,7 +269,7 @@ SVG = (
 )
 def test_bad_logo_is_refused_and_nothing_stored(
     client, auth, team, data, filename, message
-) -> None:  # noqa: ANN001
+) -> None:
     auth.login(ALPHA_ADMIN)
     response = upload(client, data, filename)
     assert response.status_code == 400
@@ -281,7 +281,7 @@ def test_bad_logo_is_refused_and_nothing_stored(
     assert client.get("/b/alpha/logo").status_code == 404
 
 
-def test_bad_logo_keeps_the_previous_one(client, auth, team) -> None:  # noqa: ANN001
+def test_bad_logo_keeps_the_previous_one(client, auth, team) -> None:
     good = image_bytes()
     auth.login(ALPHA_ADMIN)
     upload(client, good)
@@ -291,7 +291,7 @@ def test_bad_logo_keeps_the_previous_one(client, auth, team) -> None:  # noqa: A
     assert stored.logo_version == 1
 
 
-def test_upload_without_a_file_is_refused(client, auth, team) -> None:  # noqa: ANN001
+def test_upload_without_a_file_is_refused(client, auth, team) -> None:
     auth.login(ALPHA_ADMIN)
     response = client.post("/b/alpha/admin/logo", data={}, content_type="multipart/form-data")
     assert response.status_code == 400
@@ -312,7 +312,7 @@ def _png_claiming(width: int, height: int) -> bytes:
     [image_bytes("PNG", (2100, 10)), _png_claiming(12000, 12000), _png_claiming(3000, 3000)],
     ids=["wide", "bomb-header", "large-header"],
 )
-def test_oversized_image_dimensions_are_refused(client, auth, team, data) -> None:  # noqa: ANN001
+def test_oversized_image_dimensions_are_refused(client, auth, team, data) -> None:
     auth.login(ALPHA_ADMIN)
     response = upload(client, data)
     assert response.status_code == 400
@@ -327,7 +327,7 @@ class TestSmallLimits:
         app_config["MAX_CONTENT_LENGTH"] = 64 * 1024
         return app_config
 
-    def test_logo_over_the_size_limit_is_refused(self, client, auth, team) -> None:  # noqa: ANN001
+    def test_logo_over_the_size_limit_is_refused(self, client, auth, team) -> None:
         data = noisy_image_bytes("PNG", (50, 50))
         assert 4 * 1024 < len(data) < 64 * 1024
         auth.login(ALPHA_ADMIN)
@@ -336,14 +336,14 @@ class TestSmallLimits:
         assert "The logo must be smaller than 4 KB" in response.get_data(as_text=True)
         assert fresh_workspace("alpha").logo is None
 
-    def test_logo_under_the_size_limit_is_accepted(self, client, auth, team) -> None:  # noqa: ANN001
+    def test_logo_under_the_size_limit_is_accepted(self, client, auth, team) -> None:
         data = image_bytes("PNG", (50, 50))
         assert len(data) < 4 * 1024
         auth.login(ALPHA_ADMIN)
         assert upload(client, data).status_code == 302
         assert fresh_workspace("alpha").logo == data
 
-    def test_body_over_max_content_length_is_a_branded_413(self, client, auth, team) -> None:  # noqa: ANN001
+    def test_body_over_max_content_length_is_a_branded_413(self, client, auth, team) -> None:
         auth.login(ALPHA_ADMIN)
         response = upload(client, b"\x89PNG\r\n\x1a\n" + b"0" * (80 * 1024))
         assert response.status_code == 413

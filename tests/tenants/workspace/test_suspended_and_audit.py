@@ -37,7 +37,7 @@ def _suspend(slug: str = "alpha") -> None:
     db.session.commit()
 
 
-def _with_logo(client, auth) -> None:  # noqa: ANN001
+def _with_logo(client, auth) -> None:
     auth.login(ALPHA_OWNER)
     response = client.post(
         "/b/alpha/admin/logo",
@@ -53,7 +53,7 @@ def _with_logo(client, auth) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("email", [ALPHA_OWNER, ALPHA_ADMIN, ALPHA_STAFF])
-def test_suspended_workspace_is_read_only_for_its_staff(client, auth, team, email) -> None:  # noqa: ANN001
+def test_suspended_workspace_is_read_only_for_its_staff(client, auth, team, email) -> None:
     _with_logo(client, auth)
     _suspend()
     before_audit = audit_actions(team.alpha_id)
@@ -96,14 +96,14 @@ def test_suspended_workspace_is_read_only_for_its_staff(client, auth, team, emai
     assert audit_actions(team.alpha_id) == before_audit
 
 
-def test_suspension_of_one_workspace_leaves_another_writable(client, auth, team) -> None:  # noqa: ANN001
+def test_suspension_of_one_workspace_leaves_another_writable(client, auth, team) -> None:
     _suspend("alpha")
     auth.login(BETA_OWNER)
     assert client.post("/b/beta/admin/profile", data=PROFILE).status_code == 302
     assert fresh_workspace("beta").description == "Changed while suspended"
 
 
-def test_reactivated_workspace_is_writable_again(client, auth, team) -> None:  # noqa: ANN001
+def test_reactivated_workspace_is_writable_again(client, auth, team) -> None:
     _suspend()
     workspace = fresh_workspace("alpha")
     workspace.status = WorkspaceStatus.ACTIVE
@@ -117,7 +117,7 @@ def test_reactivated_workspace_is_writable_again(client, auth, team) -> None:  #
 
 def test_every_admin_action_is_audited_in_its_own_workspace_only(
     client, auth, team, outbox, make_user
-) -> None:  # noqa: ANN001
+) -> None:
     auth.login(ALPHA_OWNER)
     steps = [
         (
@@ -204,12 +204,12 @@ def test_every_admin_action_is_audited_in_its_own_workspace_only(
     assert ALPHA_OWNER not in text
 
 
-def _invitation_id(team) -> int:  # noqa: ANN001
+def _invitation_id(team) -> int:
     with tenant_context(team.alpha_id):
         return db.session.scalar(select(Invitation.id).order_by(Invitation.id.desc()))
 
 
-def test_audit_page_is_for_admins(client, auth, team) -> None:  # noqa: ANN001
+def test_audit_page_is_for_admins(client, auth, team) -> None:
     auth.login(ALPHA_STAFF)
     assert client.get("/b/alpha/admin/audit").status_code == 403
     auth.logout()
@@ -217,7 +217,7 @@ def test_audit_page_is_for_admins(client, auth, team) -> None:  # noqa: ANN001
     assert client.get("/b/alpha/admin/audit").status_code == 200
 
 
-def test_refused_actions_write_no_audit_event(client, auth, team) -> None:  # noqa: ANN001
+def test_refused_actions_write_no_audit_event(client, auth, team) -> None:
     auth.login(ALPHA_ADMIN)
     before = audit_actions(team.alpha_id)
     client.post(f"/b/alpha/admin/members/{team.members[ALPHA_OWNER]}/role", data={"role": "staff"})

@@ -51,7 +51,7 @@ class _RowOnlyIntegration(FlaskIntegration):
     `app.config` (`PARTNER1V1_CLIENT_SECRET` and the like)."""
 
     @staticmethod
-    def load_config(oauth, name, params):  # noqa: ANN001, ANN205
+    def load_config(oauth, name, params):
         return {}
 
 

@@ -27,7 +27,7 @@ class SignInRefused(Exception):
 
 
 @dataclass
-class LinkRequired(Exception):  # noqa: N818 - a flow outcome, not an error
+class LinkRequired(Exception):  # a flow outcome, not an error
     """The provider vouched for an email that already has an account here: its owner must
     sign in with their password once to link the identity."""
 

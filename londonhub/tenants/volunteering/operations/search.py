@@ -67,7 +67,7 @@ def _listed_now(today: date) -> list:
     ]
 
 
-def _next_session(now: datetime):  # noqa: ANN202
+def _next_session(now: datetime):
     return (
         select(func.min(OpportunitySession.starts_at))
         .where(
@@ -80,7 +80,7 @@ def _next_session(now: datetime):  # noqa: ANN202
     )
 
 
-def _in_window(starts: datetime, ends: datetime):  # noqa: ANN202
+def _in_window(starts: datetime, ends: datetime):
     """A session in the window, or an ongoing role (weekly, flexible) with no dated sessions."""
     session_then = exists().where(
         OpportunitySession.tenant_id == Opportunity.tenant_id,

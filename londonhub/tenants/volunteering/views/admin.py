@@ -29,13 +29,13 @@ def _status(ok: bool = True) -> int:
     return 200 if ok or request.method == "GET" else 400
 
 
-def _field_error(form, exc: VolunteeringError, default: str) -> None:  # noqa: ANN001
+def _field_error(form, exc: VolunteeringError, default: str) -> None:
     target = getattr(form, exc.field or default, None) or getattr(form, default)
     target.errors = [*target.errors, str(exc)]
 
 
 @admin_bp.get("/")
-def index():  # noqa: ANN201
+def index():
     return render_template(
         "volunteering/admin_index.html",
         rows=opportunities.list_opportunities(g.tenant),
@@ -47,11 +47,11 @@ def index():  # noqa: ANN201
 
 
 @admin_bp.get("/groups")
-def group_list():  # noqa: ANN201
+def group_list():
     return render_template("volunteering/admin_groups.html", groups=groups.list_groups(g.tenant))
 
 
-def _save_group(form: GroupForm, group_id: int | None):  # noqa: ANN202
+def _save_group(form: GroupForm, group_id: int | None):
     values = {name: getattr(form, name).data for name in GROUP_FIELDS}
     for name in ("charity_number", "company_number", "contact_email", "contact_phone", "website"):
         values[name] = values[name] or None
@@ -69,7 +69,7 @@ def _save_group(form: GroupForm, group_id: int | None):  # noqa: ANN202
 
 
 @admin_bp.route("/groups/new", methods=["GET", "POST"])
-def new_group():  # noqa: ANN201
+def new_group():
     form = GroupForm()
     if form.validate_on_submit():
         name = _save_group(form, None)
@@ -82,7 +82,7 @@ def new_group():  # noqa: ANN201
 
 
 @admin_bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
-def edit_group(group_id: int):  # noqa: ANN201
+def edit_group(group_id: int):
     found = groups.get_group(g.tenant, group_id)
     form = GroupForm(obj=found)
     if request.method == "GET":
@@ -100,7 +100,7 @@ def edit_group(group_id: int):  # noqa: ANN201
 # --- opportunities -------------------------------------------------------------------------------
 
 
-def _opportunity_form(found=None) -> OpportunityForm:  # noqa: ANN001
+def _opportunity_form(found=None) -> OpportunityForm:
     form = OpportunityForm(obj=found)
     form.group_id.choices = choices(
         [(-1, "Choose a group")] + [(grp.id, grp.name) for grp in groups.list_groups(g.tenant)]
@@ -145,7 +145,7 @@ def _save_opportunity(form: OpportunityForm, opportunity_id: int | None) -> int 
 
 
 @admin_bp.route("/opportunities/new", methods=["GET", "POST"])
-def new_opportunity():  # noqa: ANN201
+def new_opportunity():
     form = _opportunity_form()
     if form.validate_on_submit():
         saved_id = _save_opportunity(form, None)
@@ -155,7 +155,7 @@ def new_opportunity():  # noqa: ANN201
     return _opportunity_page(form, None)
 
 
-def _opportunity_page(form: OpportunityForm, found, session_form=None, ok=None):  # noqa: ANN001, ANN202
+def _opportunity_page(form: OpportunityForm, found, session_form=None, ok=None):
     ok = request.method == "GET" if ok is None else ok
     return render_template(
         "volunteering/admin_opportunity.html",
@@ -168,7 +168,7 @@ def _opportunity_page(form: OpportunityForm, found, session_form=None, ok=None):
 
 
 @admin_bp.route("/opportunities/<int:opportunity_id>", methods=["GET", "POST"])
-def edit_opportunity(opportunity_id: int):  # noqa: ANN201
+def edit_opportunity(opportunity_id: int):
     found = opportunities.get_opportunity(g.tenant, opportunity_id)
     form = _opportunity_form(found)
     if form.validate_on_submit():
@@ -181,7 +181,7 @@ def edit_opportunity(opportunity_id: int):  # noqa: ANN201
 
 
 @admin_bp.post("/opportunities/<int:opportunity_id>/sessions")
-def add_session(opportunity_id: int):  # noqa: ANN201
+def add_session(opportunity_id: int):
     found = opportunities.get_opportunity(g.tenant, opportunity_id)
     session_form = SessionForm(prefix="session")
     if session_form.validate_on_submit():
@@ -210,7 +210,7 @@ def add_session(opportunity_id: int):  # noqa: ANN201
 
 
 @admin_bp.post("/opportunities/<int:opportunity_id>/sessions/<int:session_id>/remove")
-def remove_session(opportunity_id: int, session_id: int):  # noqa: ANN201
+def remove_session(opportunity_id: int, session_id: int):
     opportunities.get_session(g.tenant, opportunity_id, session_id)
     try:
         opportunities.remove_session(current_user, g.tenant, opportunity_id, session_id)

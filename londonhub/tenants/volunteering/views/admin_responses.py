@@ -18,7 +18,7 @@ from .admin import admin_bp
 
 
 @admin_bp.get("/responses")
-def responses():  # noqa: ANN201
+def responses():
     opportunity_id = int_arg("opportunity")
     found = opportunities.get_opportunity(g.tenant, opportunity_id) if opportunity_id else None
     return render_template(
@@ -30,7 +30,7 @@ def responses():  # noqa: ANN201
 
 
 @admin_bp.post("/responses/<int:response_id>/decide")
-def decide(response_id: int):  # noqa: ANN201
+def decide(response_id: int):
     signups.get_response(g.tenant, response_id)
     form = DecisionForm()
     if not form.validate_on_submit():
@@ -55,7 +55,7 @@ def _back() -> str:
 
 
 @admin_bp.get("/volunteers/<int:volunteer_id>")
-def volunteer(volunteer_id: int):  # noqa: ANN201
+def volunteer(volunteer_id: int):
     engaged = profiles.engaged_profile(g.tenant, volunteer_id)
     rows = signups.list_responses(g.tenant, user_id=volunteer_id)
     return render_template(
@@ -64,14 +64,14 @@ def volunteer(volunteer_id: int):  # noqa: ANN201
 
 
 @admin_bp.get("/hours")
-def hours_list():  # noqa: ANN201
+def hours_list():
     return render_template(
         "volunteering/admin_hours.html", rows=hours.list_hours(g.tenant), form=VerifyForm()
     )
 
 
 @admin_bp.post("/hours/<int:hours_id>/verify")
-def verify_hours(hours_id: int):  # noqa: ANN201
+def verify_hours(hours_id: int):
     hours.get_hours(g.tenant, hours_id)
     form = VerifyForm()
     if not form.validate_on_submit():

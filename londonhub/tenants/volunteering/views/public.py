@@ -23,12 +23,12 @@ public_bp = workspace_blueprint(
 
 
 @bp.app_template_filter("london_time")
-def london_time(moment, fmt: str = "%a %-d %b %Y, %H:%M") -> str:  # noqa: ANN001
+def london_time(moment, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
     return in_london(moment).strftime(fmt)
 
 
 @bp.get("/opportunities", endpoint="search")
-def search_page():  # noqa: ANN201
+def search_page():
     form = SearchForm(request.args)
     boroughs = search.borough_choices()
     form.borough.choices = choices([("", "Anywhere in London"), *boroughs])
@@ -70,7 +70,7 @@ def search_page():  # noqa: ANN201
 
 @public_bp.get("/<int:opportunity_id>")
 @public
-def opportunity(opportunity_id: int):  # noqa: ANN201
+def opportunity(opportunity_id: int):
     found, group = opportunities.get_public_opportunity(g.tenant, opportunity_id)
     return render_template(
         "volunteering/opportunity.html",
@@ -83,6 +83,6 @@ def opportunity(opportunity_id: int):  # noqa: ANN201
     )
 
 
-def workspace_section(workspace):  # noqa: ANN001, ANN201
+def workspace_section(workspace):
     """The workspace page's list of its own opportunities (registered in init_app)."""
     return "volunteering/_workspace_section.html", {"listings": search.workspace_listing(workspace)}

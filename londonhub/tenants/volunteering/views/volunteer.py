@@ -34,7 +34,7 @@ me_bp = Blueprint("volunteering_me", __name__, template_folder="../templates")
 
 @me_bp.route("/volunteering/profile", methods=["GET", "POST"])
 @login_required
-def profile():  # noqa: ANN201
+def profile():
     found = profiles.get_profile(current_user)
     form = ProfileForm(obj=found)
     form.home_borough.choices = choices([("", "Choose your borough"), *search.borough_choices()])
@@ -72,7 +72,7 @@ def profile():  # noqa: ANN201
 
 @me_bp.get("/volunteering/responses")
 @login_required
-def responses():  # noqa: ANN201
+def responses():
     return render_template(
         "volunteering/my_responses.html", items=signups.my_responses(current_user)
     )
@@ -80,7 +80,7 @@ def responses():  # noqa: ANN201
 
 @me_bp.post("/volunteering/responses/<int:response_id>/withdraw")
 @login_required
-def withdraw(response_id: int):  # noqa: ANN201
+def withdraw(response_id: int):
     try:
         signups.withdraw(current_user, response_id)
     except NotFound:
@@ -99,7 +99,7 @@ def withdraw(response_id: int):  # noqa: ANN201
 
 @me_bp.post("/opportunities/respond")
 @login_required
-def respond():  # noqa: ANN201
+def respond():
     """Sign up for a session or say you are interested. The workspace and opportunity come
     from the form and are checked again; the result is a message on the opportunity page."""
     form = RespondForm()
@@ -143,7 +143,7 @@ def respond():  # noqa: ANN201
     return redirect(page)
 
 
-def navigation(user) -> list[NavItem]:  # noqa: ANN001
+def navigation(user) -> list[NavItem]:
     """Volunteering's entries on /account (registered in init_app)."""
     return [
         NavItem(
@@ -169,7 +169,7 @@ def navigation(user) -> list[NavItem]:  # noqa: ANN001
 
 @me_bp.post("/volunteering/responses/<int:response_id>/take-place")
 @login_required
-def take_offer(response_id: int):  # noqa: ANN201
+def take_offer(response_id: int):
     try:
         waitlist.accept_offer(current_user, response_id)
     except NotFound:
@@ -195,7 +195,7 @@ def _hours_form() -> HoursForm:
 
 @me_bp.route("/volunteering/hours", methods=["GET", "POST"])
 @login_required
-def my_hours():  # noqa: ANN201
+def my_hours():
     form = _hours_form()
     if form.validate_on_submit():
         slug, _, opportunity_id = (form.placement.data or "").partition(":")
@@ -228,5 +228,5 @@ def my_hours():  # noqa: ANN201
 
 @me_bp.get("/volunteering/hours.csv")
 @login_required
-def hours_csv():  # noqa: ANN201
+def hours_csv():
     return csv_download(hours.verified_csv_rows(current_user), "verified-volunteering-hours.csv")
