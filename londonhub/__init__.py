@@ -59,4 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .tenants import volunteering
 
     volunteering.init_app(app)
+    from .platform import resources
+
+    resources.init_app(app)
     return app

@@ -18,13 +18,15 @@ from sqlalchemy import Column, MetaData, String, create_engine, inspect, pool, t
 from sqlalchemy.engine import make_url
 
 from londonhub import create_app
-from londonhub.platform.core.extensions import db
+from londonhub.platform.core.extensions import db, include_object
 
 from .conftest import PG_ADMIN_URL, TEST_DATABASE, _base_config
 
 
 def _differences(connection, metadata: MetaData | None = None) -> list:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": include_object}
+    )
     return compare_metadata(context, metadata if metadata is not None else db.metadata)
 
 

@@ -296,6 +296,24 @@ def _volunteer_hours(side_name: str, made: dict[str, Any]) -> Any:
     )
 
 
+def _resource_adoption(side_name: str, made: dict[str, Any]) -> Any:
+    from flask import g
+
+    from londonhub.platform.resources.models import Resource, ResourceAdoption
+
+    # The pool is hub-level; the adoption is the workspace's own row (its page lists it).
+    pooled = Resource(
+        owner_workspace_id=g._tenant_id,
+        title=f"{side_name.title()} pooled guide",
+        resource_type="briefing",
+        topics="|digital|",
+        audience="everyone",
+    )
+    db.session.add(pooled)
+    db.session.flush()
+    return ResourceAdoption(resource_id=pooled.id)
+
+
 #: model class name -> factory(side name, rows made so far) returning one unsaved row, made in
 #: this order inside the workspace's context. Every tenant-owned model needs one.
 TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
@@ -314,6 +332,7 @@ TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "OpportunitySession": _opportunity_session,
     "VolunteerResponse": _volunteer_response,
     "VolunteerHours": _volunteer_hours,
+    "ResourceAdoption": _resource_adoption,
 }
 
 
@@ -415,6 +434,50 @@ def _partner(world: World) -> dict[str, Any]:
     return made
 
 
+def _resource(world: World) -> dict[str, Any]:
+    """B's resource in the shared pool: version 1 published (public, nothing private), and a
+    draft moving on with SECRET in its text and a not-yet-published file. Made once per walk."""
+    made = getattr(world, "_resource", None)
+    if made is None:
+        from londonhub.platform.core.storage import get_storage, new_key
+        from londonhub.platform.resources.models import Resource, ResourceFile, ResourceVersion
+
+        content = {
+            "title": "Beta guide",
+            "summary": "A published guide",
+            "body": "Public text",
+            "resource_type": "briefing",
+            "topics": "|digital|",
+            "audience": "everyone",
+            "licence": "cc-by-4.0",
+        }
+        resource = Resource(
+            owner_workspace_id=world.b.workspace.id, published_number=1, latest_number=1
+        )
+        for name, value in content.items():
+            setattr(resource, name, value)
+        resource.body = f"Draft text {SECRET}"
+        db.session.add(resource)
+        db.session.flush()
+        db.session.add(ResourceVersion(resource_id=resource.id, number=1, **content))
+        key = new_key("resources")
+        get_storage().put(key, f"name,secret\nx,{SECRET}\n".encode(), "text/csv")
+        draft_file = ResourceFile(
+            resource_id=resource.id,
+            filename=f"{SECRET}.csv",
+            content_type="text/csv",
+            kind="csv",
+            size=10,
+            sha256="0" * 64,
+            storage_key=key,
+        )
+        db.session.add(draft_file)
+        db.session.commit()
+        made = {"id": resource.id, "file_id": draft_file.id}
+        world._resource = made  # type: ignore[attr-defined]
+    return made
+
+
 #: URL parameter name -> B's value.
 PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     "slug": lambda w: w.b.workspace.slug,
@@ -441,6 +504,10 @@ PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     "identity_id": lambda w: _partner(w)["identity_id"],
     # The hub's status changes (hub admins only).
     "action": lambda w: "archive",
+    # The resource pool is hub-level: B's draft must stay B's, whatever the route.
+    "resource_id": lambda w: _resource(w)["id"],
+    "file_id": lambda w: _resource(w)["file_id"],
+    "number": lambda w: 2,  # the draft's next version, not published
 }
 
 #: endpoint -> all its parameters, where a name alone is ambiguous.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import csrf, db, include_object, login_manager, migrate
 
 
 def init_core(app: Flask) -> None:
@@ -20,6 +20,7 @@ def init_core(app: Flask) -> None:
         ratelimit,
         rls,
         security,
+        storage,
         support,
         tenancy,
         views,
@@ -29,7 +30,13 @@ def init_core(app: Flask) -> None:
         # SQLite's own pool settings; pre-ping is for network databases.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     db.init_app(app)
-    migrate.init_app(app, db, directory=_migrations_dir(app), render_as_batch=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=_migrations_dir(app),
+        render_as_batch=True,
+        include_object=include_object,
+    )
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -53,6 +60,7 @@ def init_core(app: Flask) -> None:
     cli.init_app(app)
     navigation.init_app(app)
     rls.init_app(app)
+    storage.init_app(app)
 
 
 def _migrations_dir(app: Flask) -> str:

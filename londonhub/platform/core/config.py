@@ -96,6 +96,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
+        # Uploaded files: unset keeps them in the database; s3://BUCKET?endpoint=...&region=...
+        # an S3-compatible object store (see platform/core/storage.py).
+        "STORAGE_URL": env.get("STORAGE_URL") or None,
+        "RESOURCE_FILE_MAX_BYTES": _env_int("RESOURCE_FILE_MAX_BYTES", 10 * 1024 * 1024),
         "PLATFORM_FEE_PERCENT": _env_int("PLATFORM_FEE_PERCENT", 5),
         # Rooms: dates one person, and one organisation, may hold unpaid at once (London-wide).
         "ROOM_MAX_HELD_DATES_PER_PERSON": _env_int("ROOM_MAX_HELD_DATES_PER_PERSON", 12),

@@ -1,1 +1,24 @@
-"""The shared pool of peer-reviewed resources."""
+"""The shared pool of peer-reviewed resources (issue 15): authoring with versions, files in
+the storage interface, public listing and search, peer review, adoption, hub curation.
+
+Tenancy model: see models.py.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the pool's blueprints and its demo data."""
+    from londonhub.platform.core.navigation import register_navigation
+
+    from . import (
+        navigation,
+        seed,  # noqa: F401 - registers the demo resources
+        views,
+    )
+
+    for blueprint in (views.bp, views.admin_bp, views.hub_bp):
+        app.register_blueprint(blueprint)
+    register_navigation(app, navigation.navigation)

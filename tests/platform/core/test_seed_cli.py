@@ -10,6 +10,7 @@ from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Membership, Role, User, get_user_by_email
 from londonhub.platform.core.seed import LONDON_WORKSPACES
 from londonhub.platform.core.tenancy import Workspace, WorkspaceKind, WorkspaceStatus
+from londonhub.platform.resources.models import Resource, ResourceFile, ResourceVersion
 
 DEMO_PASSWORD = "demo-password-for-tests"
 
@@ -21,6 +22,9 @@ def _counts() -> dict[str, int]:
         "users": User,
         "memberships": Membership,
         "audit": AuditEvent,
+        "resources": Resource,
+        "resource versions": ResourceVersion,
+        "resource files": ResourceFile,
     }
     return {
         name: db.session.scalar(select(func.count()).select_from(model))
@@ -39,7 +43,7 @@ class TestSeedDemo:
         assert result.exit_code == 0, result.output
         assert "33 workspaces" in result.output
 
-        workspaces = db.session.scalars(select(Workspace)).all()
+        workspaces = db.session.scalars(select(Workspace).where(Workspace.is_hub.is_(False))).all()
         assert len(workspaces) == 33
         assert len({w.slug for w in workspaces}) == 33
         assert len({w.name for w in workspaces}) == 33
@@ -85,7 +89,8 @@ class TestSeedDemo:
             assert user.check_password(DEMO_PASSWORD)
 
         first = _counts()
-        assert first["workspaces"] == 33
+        assert first["workspaces"] == 34  # the 33 boroughs and the hub's own row
+        assert first["resources"] == 15 and first["resource versions"] > 15
         assert first["users"] >= 36
 
         again = runner.invoke(args=["seed", "demo"])
