@@ -28,7 +28,48 @@ PAGES = [
     "/b/ws-0/admin/",
     "/b/ws-0/admin/members",
     "/opportunities",
+    "/resources",
+    "/resources?q=guide&topic=governance",
+    "/resources/1",
+    "/b/ws-0/admin/resources/",
+    "/b/ws-0/admin/resources/1",
+    "/hub/resources/pool",
 ]
+
+
+def _resources(workspaces: list) -> None:
+    """One published resource per workspace (ws-0 has one per workspace), each with a file."""
+    from londonhub.platform.resources.models import Resource, ResourceFile, ResourceVersion
+
+    content = {
+        "title": "A governance guide",
+        "summary": "Guide",
+        "body": "# Guide\n\nText.",
+        "resource_type": "briefing",
+        "topics": "|governance|",
+        "audience": "everyone",
+        "licence": "cc-by-4.0",
+    }
+    owners = [workspaces[0]] * len(workspaces) + workspaces[1:]
+    for n, owner in enumerate(owners):
+        resource = Resource(
+            owner_workspace_id=owner.id, published_number=1, latest_number=1, **content
+        )
+        db.session.add(resource)
+        db.session.flush()
+        db.session.add(ResourceVersion(resource_id=resource.id, number=1, **content))
+        db.session.add(
+            ResourceFile(
+                resource_id=resource.id,
+                filename="a.csv",
+                content_type="text/csv",
+                kind="csv",
+                size=1,
+                sha256="0" * 64,
+                storage_key=f"bench/{n}",
+                added_in_version=1,
+            )
+        )
 
 
 def build(url: str, workspaces: int, members: int) -> dict[str, tuple[int, float]]:
@@ -45,11 +86,10 @@ def build(url: str, workspaces: int, members: int) -> dict[str, tuple[int, float
         )
         hub.set_password("bench-password-123")
         db.session.add(hub)
-        first = None
-        for i in range(workspaces):
-            ws = create_workspace(f"ws-{i}", f"Workspace {i}", actor=hub)
-            first = first or ws
+        made = [create_workspace(f"ws-{i}", f"Workspace {i}", actor=hub) for i in range(workspaces)]
+        first = made[0]
         db.session.flush()
+        _resources(made)
         for j in range(members):
             user = User(email=f"m{j}@bench.example.org", name=f"Member {j}", password_hash="x")
             db.session.add(user)
@@ -98,11 +138,11 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp())
     small = build(f"sqlite:///{folder / 'small.sqlite3'}", args.small, 5)
     large = build(f"sqlite:///{folder / 'large.sqlite3'}", args.large, 200)
-    print(f"{'page':28} {'queries small':>14} {'queries large':>14} {'ratio':>6}")
+    print(f"{'page':38} {'queries small':>14} {'queries large':>14} {'ratio':>6}")
     for page in PAGES:
         q_small, _ = small[page]
         q_large, _ = large[page]
-        print(f"{page:28} {q_small:>14} {q_large:>14} {q_large / q_small:>6.2f}")
+        print(f"{page:38} {q_small:>14} {q_large:>14} {q_large / q_small:>6.2f}")
 
 
 if __name__ == "__main__":

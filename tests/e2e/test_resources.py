@@ -54,3 +54,48 @@ def test_staff_write_and_publish_a_resource_that_the_public_finds(
         page.get_by_role("link", name="rota.csv").click()
     assert download.value.suggested_filename == "rota.csv"
     site.goto(page.url.replace(site.base_url, "") + "/versions")
+
+
+REVIEWER = "staff@camden.example.org"
+HUB = "hub@example.org"
+
+
+def test_another_workspace_reviews_and_the_hub_curates(
+    site: Site, world, make_workspace, make_user
+) -> None:
+    from londonhub.platform.core.extensions import db
+    from londonhub.platform.resources import review, services
+    from tests.platform.resources.conftest import values
+
+    camden = make_workspace("camden", "Camden CVS", borough="Camden")
+    make_user(REVIEWER, name="Ray Reviewer", workspace=camden, role="staff")
+    make_user(HUB, name="Hub Admin", hub_admin=True)
+    author = make_user("author@hackney.example.org", workspace=world, role="staff")
+    resource = services.create_resource(author, world, values(title="Lone working policy"))
+    services.publish(author, world, resource.id, "")
+    review.submit(author, world, resource.id)
+    db.session.commit()
+
+    page = site.page
+    site.sign_in(REVIEWER, PASSWORD)
+    site.goto("/b/camden/admin/resources/reviews")
+    site.submit(page.get_by_role("link", name="Lone working policy"))
+    page.get_by_label("Approve it").check()
+    site.submit(page.get_by_role("button", name="Send your review"), status=400)
+    for label in ("Accurate", "Up to date", "Plain English", "Accessible", "Legally sound"):
+        page.get_by_label(label).check()
+    page.get_by_label("Approve it").check()
+    site.submit(page.get_by_role("button", name="Send your review"))
+    assert (
+        "your review of Lone working policy is recorded" in page.get_by_role("status").inner_text()
+    )
+    site.goto(f"/resources/{resource.id}")
+    site.submit(page.get_by_role("button", name="List it on Camden CVS's page"))
+    site.goto("/b/camden/")
+    assert page.get_by_role("link", name="Lone working policy").count() == 1
+
+    page.context.clear_cookies()
+    site.sign_in(HUB, PASSWORD)
+    site.goto("/hub/resources/pool")
+    site.submit(page.get_by_role("button", name="Feature Lone working policy"))
+    site.goto("/hub/resources/")

@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
 
     from . import (
         navigation,
+        review_views,  # noqa: F401 - adds review, adoption and curation routes
         seed,  # noqa: F401 - registers the demo resources
         views,
     )

@@ -60,7 +60,8 @@ class Page:
     has_next: bool = False
 
 
-def _published():
+def published_query():
+    """(Resource, its published version, its owner) for every published, unretired resource."""
     return (
         select(Resource, ResourceVersion, Workspace)
         .join(
@@ -80,7 +81,7 @@ def _escape_like(text: str) -> str:
 
 
 def search(criteria: Criteria) -> Page:
-    query = _published()
+    query = published_query()
     if criteria.resource_type:
         query = query.where(ResourceVersion.resource_type == criteria.resource_type)
     if criteria.topic:
@@ -118,7 +119,7 @@ def search(criteria: Criteria) -> Page:
 
 
 def get_published(resource_id: int) -> Entry:
-    row = db.session.execute(_published().where(Resource.id == resource_id)).first()
+    row = db.session.execute(published_query().where(Resource.id == resource_id)).first()
     if row is None:
         raise ResourceNotFound("There is no published resource with this address")
     return Entry(*row)

@@ -342,8 +342,8 @@ def publish(user: object, owner: Workspace, resource_id: int, change_note: str) 
     db.session.add(version)
     resource.latest_number = number
     resource.published_number = number
-    if resource.review_state == ReviewState.CHANGES_REQUESTED:
-        resource.review_state = ReviewState.NONE
+    # A pending review was of the previous version: the owner asks again for this one.
+    resource.review_state = ReviewState.NONE
     resource.updated_at = utcnow()
     db.session.flush()
     audit.record(

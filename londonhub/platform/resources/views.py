@@ -32,7 +32,7 @@ from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role
 from londonhub.platform.core.tenancy import Workspace, workspace_blueprint
 
-from . import pool, services
+from . import adoption, pool, review, services
 from .files import ACCEPTED, limit_text
 from .forms import FileForm, PublishForm, ResourceForm, SearchForm
 from .markup import render_markdown
@@ -51,6 +51,12 @@ require_hub_admin(hub_bp)
 @bp.app_template_filter("markdown")
 def markdown_filter(text: str):
     return render_markdown(text)
+
+
+@bp.app_template_global("resources_for")
+def resources_for(workspace: Workspace) -> list[pool.Entry]:
+    """For a workspace's page: its own published resources and those it adopted."""
+    return adoption.for_workspace_page(workspace)
 
 
 @bp.app_template_global("resource_labels")
@@ -97,7 +103,10 @@ def index():
 def detail(resource_id: int):
     entry = pool.get_published(resource_id)
     return render_template(
-        "resources/detail.html", entry=entry, files=pool.published_files(resource_id)
+        "resources/detail.html",
+        entry=entry,
+        files=pool.published_files(resource_id),
+        adopt_choices=adoption.adoption_choices(current_user, resource_id),
     )
 
 
@@ -226,6 +235,7 @@ def _manage_page(resource_id: int, status: int = 200, **forms):
         unpublished=services.has_unpublished_changes(resource, files),
         file_form=forms.get("file_form") or FileForm(prefix="upload"),
         publish_form=forms.get("publish_form") or PublishForm(prefix="publish"),
+        reviews=review.reviews_of(current_user, owner, resource.id),
         limit=limit_text(services.file_max_bytes()),
         accepted=ACCEPTED,
     )
