@@ -59,6 +59,12 @@ def resources_for(workspace: Workspace) -> list[pool.Entry]:
     return adoption.for_workspace_page(workspace)
 
 
+@bp.app_template_global("featured_resources")
+def featured_resources(limit: int = 3) -> list[pool.Entry]:
+    """For the hub's home page (a hook: the page decides whether to show them)."""
+    return pool.featured(limit)
+
+
 @bp.app_template_global("resource_labels")
 def resource_labels() -> SimpleNamespace:
     return SimpleNamespace(types=RESOURCE_TYPES, topics=TOPICS, audiences=AUDIENCES)

@@ -132,3 +132,11 @@ def test_pool_pages_make_the_same_queries_as_data_grows(
         owner, user = (hackney, hackney_staff) if n % 2 else (camden, camden_staff)
         make_resource(owner, user, title=f"More {n}", files=[("a.csv", CSV), ("b.pdf", PDF)])
     assert counts() == few
+
+
+def test_featured_hook_puts_featured_resources_first(hackney, hackney_staff, make_resource) -> None:
+    older = make_resource(hackney, hackney_staff, title="Older")
+    make_resource(hackney, hackney_staff, title="Newer")
+    older.featured = True
+    db.session.commit()
+    assert [e.version.title for e in pool.featured(2)] == ["Older", "Newer"]
