@@ -170,6 +170,7 @@ def test_borough_admin_invites_staff_who_accept(site: Site, hackney, make_user, 
         "Staff and roles",
         "Rooms",
         "Volunteering",
+        "Resources",
         "Income",
         "Audit log",
     ]
