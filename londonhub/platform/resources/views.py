@@ -30,6 +30,7 @@ from londonhub.billing.services import hub_workspace
 from londonhub.platform.core.access import public, require_hub_admin, require_workspace_role
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role
+from londonhub.platform.core.params import page_arg
 from londonhub.platform.core.tenancy import Workspace, workspace_blueprint
 
 from . import adoption, pool, review, services
@@ -97,7 +98,7 @@ def index():
         topic=request.args.get("topic", ""),
         audience=request.args.get("audience", ""),
         checked=bool(form.checked.data),
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=page_arg(),
     )
     results = pool.search(criteria)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
