@@ -54,10 +54,11 @@ def markdown_filter(text: str):
     return render_markdown(text)
 
 
-@bp.app_template_global("resources_for")
-def resources_for(workspace: Workspace) -> list[pool.Entry]:
-    """For a workspace's page: its own published resources and those it adopted."""
-    return adoption.for_workspace_page(workspace)
+def workspace_section(workspace: Workspace):  # noqa: ANN201
+    """The workspace page's section: its own published resources and those it adopted
+    (registered in init_app); nothing when there are none."""
+    entries = adoption.for_workspace_page(workspace)
+    return ("resources/_workspace_list.html", {"entries": entries}) if entries else None
 
 
 @bp.app_template_global("featured_resources")
