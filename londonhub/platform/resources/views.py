@@ -54,7 +54,7 @@ def markdown_filter(text: str):
     return render_markdown(text)
 
 
-def workspace_section(workspace: Workspace):  # noqa: ANN201
+def workspace_section(workspace: Workspace):
     """The workspace page's section: its own published resources and those it adopted
     (registered in init_app); nothing when there are none."""
     entries = adoption.for_workspace_page(workspace)
