@@ -1,6 +1,10 @@
 """Partner sign-in (`/login/sso`), the partner organisation's view (`/partners/<slug>`) and
 the hub admin's partner pages (`/hub/partners`).
 
+Over 400 lines for now: one route table for the sign-in integration. It splits when the
+partner organisation pages move out of integrations into a platform feature (issue 11,
+item 4), leaving this module with sign-in alone.
+
 The routes, in one place:
   GET/POST /login/sso                      work email -> the organisation's provider
   GET      /login/sso/callback             the provider's answer: validate, sign in

@@ -2,6 +2,9 @@
 
 Thin: parse a form, call one service, render or redirect. Domain errors map to answers:
 not found (and another workspace's object) 404, no permission 403, bad input the form again.
+
+Over 400 lines for now: three blueprints (public, buyer, workspace admin) of thin views. The
+next step is one module per blueprint, as the rate-request views already are (`rate_views`).
 """
 
 from __future__ import annotations
