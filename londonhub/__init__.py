@@ -42,20 +42,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     workspace.init_app(app)
     hub.init_app(app)
-    from .platform.core.navigation import register_navigation
-    from .tenants.rooms import navigation as rooms_navigation
-    from .tenants.rooms import rate_views as room_rate_views
-    from .tenants.rooms import views as rooms_views
+    from .tenants import rooms
 
-    for rooms_bp in (
-        rooms_views.bp,
-        rooms_views.public_bp,
-        rooms_views.admin_bp,
-        *room_rate_views.BLUEPRINTS,
-    ):
-        app.register_blueprint(rooms_bp)
-    register_navigation(app, rooms_navigation.navigation)
-
+    rooms.init_app(app)
     from .tenants import volunteering
 
     volunteering.init_app(app)

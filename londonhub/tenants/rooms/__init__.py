@@ -1,1 +1,17 @@
-"""Rooms: every civil-society meeting room in London, bookable in one place, never twice."""
+"""Rooms: every civil-society meeting room in London, bookable in one place, never twice.
+
+Wired by `init_app`, called from `create_app`, like every other area."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from londonhub.platform.core.navigation import register_navigation
+
+    from . import navigation, rate_views, views
+
+    for blueprint in (views.bp, views.public_bp, views.admin_bp, *rate_views.BLUEPRINTS):
+        app.register_blueprint(blueprint)
+    register_navigation(app, navigation.navigation)
