@@ -8,9 +8,19 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from londonhub.billing.fulfilment import register_fulfilment
     from londonhub.platform.core.navigation import register_navigation
 
-    from . import navigation, rate_views, views
+    from . import (
+        navigation,
+        rate_views,
+        seed,  # noqa: F401 - registers the demo rooms with the seeder
+        services,
+        views,
+    )
+    from .operations import fulfilment
+
+    register_fulfilment(services.ORDER_KIND, fulfilment.HANDLER)
 
     for blueprint in (views.bp, views.public_bp, views.admin_bp, *rate_views.BLUEPRINTS):
         app.register_blueprint(blueprint)

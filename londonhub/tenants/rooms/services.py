@@ -2,11 +2,10 @@
 
 Other features, the views, forms and tests import room verbs from here (DESIGN: a feature imports
 another only through its `services`); the code lives in one module per concern under
-`operations/`. Importing this module registers billing's fulfilment handler for room bookings."""
+`operations/`."""
 
 from __future__ import annotations
 
-from .operations import fulfilment  # noqa: F401 - registers the handler
 from .operations.bookings import (
     ORDER_KIND,
     BookingRequest,

@@ -35,10 +35,7 @@ from londonhub.platform.core.params import date_arg, int_arg, page_arg
 from londonhub.platform.core.tenancy import get_workspace_by_slug, workspace_blueprint
 from londonhub.platform.core.timeutil import utcnow
 
-from . import (
-    seed,  # noqa: F401 - registers the demo rooms
-    services,
-)
+from . import services
 from .calendar import room_feed
 from .forms import (
     BlockoutForm,

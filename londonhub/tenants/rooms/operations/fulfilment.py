@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy import select
 
-from londonhub.billing.fulfilment import FulfilmentHandler, register_fulfilment
+from londonhub.billing.fulfilment import FulfilmentHandler
 from londonhub.billing.models import Order
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.tenancy import (
@@ -23,7 +23,7 @@ from ..models import (
     BookingStatus,
     Room,
 )
-from .bookings import ORDER_KIND, within_policy
+from .bookings import within_policy
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +86,10 @@ def _refundable_now(order: Order) -> int:
     return order.refundable_pence if within_policy(room, bookings) else 0
 
 
-register_fulfilment(
-    ORDER_KIND,
-    FulfilmentHandler(
-        on_paid=_on_paid,
-        on_cancelled=_on_cancelled,
-        on_refunded=_on_refunded,
-        refundable_now=_refundable_now,
-    ),
+#: What billing calls for room bookings; registered by the rooms area's `init_app`.
+HANDLER = FulfilmentHandler(
+    on_paid=_on_paid,
+    on_cancelled=_on_cancelled,
+    on_refunded=_on_refunded,
+    refundable_now=_refundable_now,
 )
