@@ -2,8 +2,10 @@
 
 Core names no feature. Each area registers a provider, `(user) -> items`, in its own
 `init_app`; the base layout shows the `main` items in the header, `/account` lists the
-`account` items, the hub's overview the `hub` items. After signing in, a person with exactly one
-place of work (`main` items marked `work`) lands there instead of on /account.
+`account` items, the hub's overview the `hub` items. Public areas (rooms, opportunities,
+resources, ...) add their header link for everyone with `register_public_link`. After signing
+in, a person with exactly one place of work (`main` items marked `work`) lands there instead of
+on /account.
 """
 
 from __future__ import annotations
@@ -30,6 +32,29 @@ class NavItem:
 
 
 NavProvider = Callable[[Any], Iterable[NavItem]]
+
+
+@dataclass(frozen=True)
+class PublicLink:
+    """A link in the header for everyone, signed in or not (rooms, opportunities, ...)."""
+
+    label: str
+    endpoint: str
+    #: Lower comes first; areas pick a number so the header's order does not depend on the
+    #: order `create_app` wires them.
+    order: int = 100
+
+
+def register_public_link(app: Flask, label: str, endpoint: str, order: int = 100) -> None:
+    links = app.extensions.setdefault("londonhub.public_links", [])
+    if all(link.endpoint != endpoint for link in links):
+        links.append(PublicLink(label, endpoint, order))
+        links.sort(key=lambda link: link.order)
+
+
+def public_links() -> list[PublicLink]:
+    """The header's links for everyone, in their registered order."""
+    return list(current_app.extensions.get("londonhub.public_links", []))
 
 
 def register_navigation(app: Flask, provider: NavProvider) -> None:
@@ -67,4 +92,7 @@ def init_app(app: Flask) -> None:
     def _navigation() -> dict:
         from flask_login import current_user
 
-        return {"navigation": lambda place="main": navigation(current_user, place)}
+        return {
+            "navigation": lambda place="main": navigation(current_user, place),
+            "public_links": public_links,
+        }

@@ -11,7 +11,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the pool's blueprints and its demo data."""
-    from londonhub.platform.core.navigation import register_navigation
+    from londonhub.platform.core.navigation import register_navigation, register_public_link
     from londonhub.platform.core.workspaces import register_workspace_section
 
     from . import (
@@ -24,4 +24,5 @@ def init_app(app: Flask) -> None:
     for blueprint in (views.bp, views.admin_bp, views.hub_bp):
         app.register_blueprint(blueprint)
     register_navigation(app, navigation.navigation)
+    register_public_link(app, "Resources", "resources.index", order=40)
     register_workspace_section(app, views.workspace_section)

@@ -9,7 +9,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from londonhub.billing.fulfilment import register_fulfilment
-    from londonhub.platform.core.navigation import register_navigation
+    from londonhub.platform.core.navigation import register_navigation, register_public_link
 
     from . import (
         navigation,
@@ -25,3 +25,4 @@ def init_app(app: Flask) -> None:
     for blueprint in (views.bp, views.public_bp, views.admin_bp, *rate_views.BLUEPRINTS):
         app.register_blueprint(blueprint)
     register_navigation(app, navigation.navigation)
+    register_public_link(app, "Rooms", "rooms.search", order=10)

@@ -8,7 +8,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from londonhub.platform.core.navigation import register_navigation
+    from londonhub.platform.core.navigation import register_navigation, register_public_link
     from londonhub.platform.core.workspaces import register_workspace_section
 
     from . import (
@@ -24,4 +24,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(volunteer.me_bp)
     register_workspace_section(app, public.workspace_section)
     register_navigation(app, volunteer.navigation)
+    register_public_link(app, "Volunteer", "volunteering.search", order=20)
     app.cli.add_command(cli.volunteering_cli)

@@ -68,3 +68,28 @@ def test_registry_takes_providers_from_areas(app, make_user) -> None:
         labels = [item.label for item in navigation(user, "account")]
     assert labels[-1] == "Extra"
     assert "Your orders" in labels
+
+
+def test_the_header_links_for_everyone_come_from_the_areas(app, client) -> None:
+    """The base layout's main navigation names no feature: each public area registers its own
+    header link. (The workspace banner below it is the workspace's own, by design.)"""
+    from pathlib import Path
+
+    import londonhub.platform.brand as brand
+
+    layout = (Path(brand.__file__).parent / "templates" / "brand" / "base.html").read_text()
+    layout = layout.split('<nav class="hub-nav"')[1].split("</nav>")[0]
+    named = set(re.findall(r"url_for\('([a-z_]+)\.", layout))
+    owners = {name: app.blueprints[name].import_name for name in named}
+    assert all(
+        owner.startswith(("londonhub.platform.core", "londonhub.platform.brand"))
+        for owner in owners.values()
+    ), owners
+    header = client.get("/").get_data(as_text=True).split("</header>")[0]
+    for path, label in (
+        ("/rooms", "Rooms"),
+        ("/opportunities", "Volunteer"),
+        ("/resources", "Resources"),
+    ):
+        assert f'href="{path}">{label}</a>' in header
+    assert header.index(">Rooms<") < header.index(">Volunteer<") < header.index(">Resources<")
