@@ -38,6 +38,33 @@ REDIS_TEST_URL = os.environ.get("LONDONHUB_TEST_REDIS_URL", "redis://127.0.0.1:6
 PASSWORD = "correct horse battery staple"
 
 
+#: Password hashing in tests: the same algorithm as production at a tiny cost, since tests create
+#: and sign in thousands of people (production's cost is checked by
+#: tests/platform/core/test_password_hashing.py with `production_password_hashing`).
+TEST_PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashing() -> Iterator[None]:
+    from londonhub.platform.core import accounts, identity
+
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (identity, accounts):
+            patch.setattr(module, "PASSWORD_HASH_METHOD", TEST_PASSWORD_HASH_METHOD)
+        yield
+
+
+@pytest.fixture
+def production_password_hashing(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Production's hashing cost, for the tests that check it."""
+    from londonhub.platform.core import accounts, identity
+
+    strong = identity.PRODUCTION_PASSWORD_HASH_METHOD
+    for module in (identity, accounts):
+        monkeypatch.setattr(module, "PASSWORD_HASH_METHOD", strong)
+    return strong
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if TEST_DATABASE == "sqlite":
         skip = pytest.mark.skip(reason="PostgreSQL-only; covered by the PostgreSQL pass")

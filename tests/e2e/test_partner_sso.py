@@ -21,7 +21,6 @@ pytestmark = [pytest.mark.e2e, *PROVIDER_WARNINGS]
 # The provider fixtures of tests/integrations, used here too.
 provider = oidc_fixtures.provider
 make_partner = oidc_fixtures.make_partner
-quick_password_hashing = oidc_fixtures.quick_password_hashing
 allow_loopback_providers = oidc_fixtures.allow_loopback_providers
 
 EMAIL = "ada@camden.gov.uk"

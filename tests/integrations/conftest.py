@@ -11,17 +11,11 @@ from flask.testing import FlaskClient
 
 from londonhub.integrations.oidc import services
 from londonhub.integrations.oidc.models import PartnerKind
-from londonhub.platform.core import identity
 from londonhub.platform.core.extensions import db
 
 from .provider import Provider, callback_path, run_provider
 
 TEST_CALLBACK = "http://localhost/login/sso/callback"
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(identity, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture(autouse=True)

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from londonhub.platform.core import identity
-
 HUB_ADMIN = "hub@example.org"
 WORKSPACE_OWNER = "owner@hackney.example.org"
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests sign people in often; hashing strength is tested with accounts."""
-    monkeypatch.setattr(identity, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture

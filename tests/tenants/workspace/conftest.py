@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from londonhub.platform.core import identity
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Membership, Role, User
 
@@ -18,12 +17,6 @@ from .helpers import (
     OUTSIDER,
     Team,
 )
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests sign many people in; hashing strength is tested with accounts."""
-    monkeypatch.setattr(identity, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture
