@@ -50,9 +50,14 @@ format: install
 
 # The whole suite on PostgreSQL and Redis (with the browser tests), then again on SQLite with
 # in-process jobs to prove the embedded default.
+# Tests run in PYTEST_WORKERS processes (pytest-xdist), each with its own PostgreSQL database and
+# Redis database; PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
+
 test: install services lint
-	LONDONHUB_TEST_DATABASE=postgres $(BIN)/pytest
-	LONDONHUB_TEST_DATABASE=sqlite $(BIN)/pytest -m "not postgres and not e2e"
+	LONDONHUB_TEST_DATABASE=postgres $(BIN)/pytest $(PYTEST_PARALLEL)
+	LONDONHUB_TEST_DATABASE=sqlite $(BIN)/pytest $(PYTEST_PARALLEL) -m "not postgres and not e2e"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -8,6 +8,7 @@ SQLite pass only. A missing PostgreSQL or Redis is an error, never a skip.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import re
@@ -33,8 +34,26 @@ TEST_DATABASE = os.environ.get("LONDONHUB_TEST_DATABASE", "postgres")
 PG_ADMIN_URL = os.environ.get(
     "LONDONHUB_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-PG_TEST_DB = os.environ.get("LONDONHUB_TEST_PG_DB", "londonhub_test")
-REDIS_TEST_URL = os.environ.get("LONDONHUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+#: Under pytest-xdist (`make test` runs two workers) each worker has its own PostgreSQL database
+#: and Redis database, so workers never see each other's rows.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_WORKER_INDEX = int(XDIST_WORKER.removeprefix("gw") or 0)
+PG_TEST_DB = os.environ.get("LONDONHUB_TEST_PG_DB", "londonhub_test") + (
+    f"_{XDIST_WORKER}" if XDIST_WORKER else ""
+)
+
+
+def _redis_for_worker(url: str) -> str:
+    """The worker's Redis database: the configured one, counting down per worker."""
+    base, _, number = url.rpartition("/")
+    return f"{base}/{int(number or 0) - _WORKER_INDEX}" if XDIST_WORKER else url
+
+
+REDIS_TEST_URL = _redis_for_worker(
+    os.environ.get("LONDONHUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+)
+#: Roles are cluster-wide: workers create them one at a time under this advisory lock.
+_SETUP_LOCK = 7_204_202_612
 PASSWORD = "correct horse battery staple"
 
 
@@ -105,10 +124,32 @@ def _create_pg_database() -> None:
         conn.execute(f'CREATE DATABASE "{PG_TEST_DB}" OWNER {PG_OWNER_ROLE}')
 
 
+@contextlib.contextmanager
+def _one_worker_at_a_time() -> Iterator[None]:
+    """Hold a PostgreSQL advisory lock while a worker sets up its database: roles are shared by
+    the whole cluster, so two workers creating them at once would collide."""
+    if TEST_DATABASE != "postgres":
+        yield
+        return
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
+
+
 @pytest.fixture(scope="session")
 def database_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str | None]:
     """`app`: what the app connects with; `owner`: the tables' owner (migrations, wiping);
     `superuser`: sees every row regardless of RLS (for checking what tests did)."""
+    with _one_worker_at_a_time():
+        return _set_up_database(tmp_path_factory)
+
+
+def _set_up_database(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str | None]:
     if TEST_DATABASE == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
         urls = {"app": url, "owner": url, "superuser": url}
