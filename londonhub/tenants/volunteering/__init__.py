@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(public.bp)
     app.register_blueprint(public.public_bp)
+    app.register_blueprint(public.groups_bp)
     app.register_blueprint(admin.admin_bp)
     app.register_blueprint(volunteer.me_bp)
     register_workspace_section(app, public.workspace_section)

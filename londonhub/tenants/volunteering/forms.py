@@ -226,6 +226,20 @@ class SearchForm(FlaskForm):
             raise ValidationError("The end of the date range must be on or after its start")
 
 
+class GroupFilterForm(FlaskForm):
+    """The public groups directory's filters: a GET form, so its URL is shareable."""
+
+    class Meta:
+        csrf = False
+
+    cause = SelectField(
+        "Cause", choices=choices([("", "Any cause"), *CAUSES.items()]), validate_choice=False
+    )
+    borough = SelectField(
+        "Borough", choices=choices([("", "Anywhere in London")]), validate_choice=False
+    )
+
+
 class ProfileForm(FlaskForm):
     """A person's own volunteer profile, across London."""
 

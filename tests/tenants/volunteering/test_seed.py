@@ -37,3 +37,23 @@ def test_seed_gives_every_borough_groups_opportunities_and_sessions_once(app) ->
     assert _per_workspace(OpportunitySession) == sessions
     near = search_opportunities(Criteria(borough="hackney", neighbours=True, page=1))
     assert {r.borough for r in near.results} >= {"Hackney", "Islington"}
+
+
+def test_seed_gives_a_handful_of_volunteers_places_and_verified_hours_once(app) -> None:
+    from londonhub.platform.core.identity import get_user_by_email
+    from londonhub.tenants.volunteering.models import VolunteerHours, VolunteerResponse
+    from londonhub.tenants.volunteering.operations import hours, signups
+
+    seed_demo()
+    db.session.commit()
+    priya = get_user_by_email("priya.volunteer@example.org")
+    assert hours.verified_minutes(priya) == 510
+    mine = {(r.workspace_slug, r.response.status.value) for r in signups.my_responses(priya)}
+    assert mine == {("camden", "accepted"), ("islington", "interested")}
+    counts = (_per_workspace(VolunteerResponse), _per_workspace(VolunteerHours))
+    taken = _per_workspace(OpportunitySession)
+    seed_demo()
+    db.session.commit()
+    assert (_per_workspace(VolunteerResponse), _per_workspace(VolunteerHours)) == counts
+    assert _per_workspace(OpportunitySession) == taken
+    assert hours.verified_minutes(priya) == 510

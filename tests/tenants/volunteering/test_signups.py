@@ -298,3 +298,20 @@ def test_responses_page_statements_stay_constant(
     count_queries.clear()
     assert client.get("/b/hackney/admin/volunteering/responses").status_code == 200
     assert len(count_queries) == few
+
+
+def test_a_new_response_is_emailed_to_the_workspace_and_the_group(
+    make_user, hackney, make_opportunity, outbox
+) -> None:
+    hackney.contact_email = "hello@hackney.example.org"
+    opportunity_id = make_opportunity(sessions=((5, 2),))
+    session_id = first_session(hackney, opportunity_id)
+    signups.respond(make_volunteer(make_user), hackney, opportunity_id, session_id)
+    db.session.commit()
+    for address in ("hello@hackney.example.org", "fola@foodbank.example.org"):
+        [mail] = outbox.to(address)
+        assert mail["Subject"] == "New volunteer response: Warehouse helper"
+        body = outbox.body(mail)
+        assert "Vic responded" in body and "signed up, awaiting a reply" in body
+        assert f"/b/hackney/admin/volunteering/responses?opportunity={opportunity_id}" in body
+        assert "Eve Emergency" not in body

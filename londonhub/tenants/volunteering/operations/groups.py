@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from londonhub.platform.core.access import require_role
 from londonhub.platform.core.audit import record
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role, User
-from londonhub.platform.core.tenancy import Workspace, tenant_context
+from londonhub.platform.core.tenancy import Workspace, WorkspaceStatus, hub_scope, tenant_context
+from londonhub.platform.core.timeutil import london_today
 
-from ..models import LocalGroup
+from ..models import LocalGroup, Opportunity, OpportunityStatus
 from ..vocab import CAUSES, GROUP_KINDS, pack
-from . import NotFound, VolunteeringError
+from . import PAGE_SIZE, NotFound, VolunteeringError
 
 GROUP_FIELDS = (
     "name",
@@ -90,3 +92,67 @@ def save_group(
         group_id=group.id,
     )
     return group
+
+
+# --- the public directory ------------------------------------------------------------------------
+
+
+@dataclass
+class PublicGroup:
+    """What the public sees of a listed group: never its contact person or address."""
+
+    group: LocalGroup
+    workspace_slug: str
+    borough: str
+    open_opportunities: int
+
+
+@dataclass
+class GroupPage:
+    results: list[PublicGroup]
+    page: int
+    has_next: bool
+
+
+def public_groups(
+    workspace: Workspace | None = None, cause: str = "", page: int = 1, page_size: int = PAGE_SIZE
+) -> GroupPage:
+    """Groups listed publicly, in one workspace or across London (active workspaces only),
+    by name, one SQL statement per page with each group's count of open opportunities."""
+    today = london_today()
+    open_count = (
+        select(func.count(Opportunity.id))
+        .where(
+            Opportunity.tenant_id == LocalGroup.tenant_id,
+            Opportunity.group_id == LocalGroup.id,
+            Opportunity.status == OpportunityStatus.PUBLISHED,
+            or_(Opportunity.closing_date.is_(None), Opportunity.closing_date >= today),
+        )
+        .correlate(LocalGroup)
+        .scalar_subquery()
+    )
+    query = (
+        select(LocalGroup, Workspace.slug, Workspace.borough, open_count)
+        .join(Workspace, Workspace.id == LocalGroup.tenant_id)
+        .where(
+            LocalGroup.listed_publicly.is_(True),
+            Workspace.status == WorkspaceStatus.ACTIVE,
+            Workspace.is_hub.is_(False),
+        )
+    )
+    if cause in CAUSES:
+        query = query.where(LocalGroup.causes.like(f"%,{cause},%"))
+    page = max(1, page)
+    query = (
+        query.order_by(LocalGroup.name, LocalGroup.id)
+        .offset((page - 1) * page_size)
+        .limit(page_size + 1)
+    )
+    if workspace is not None:
+        with tenant_context(workspace.id):
+            rows = db.session.execute(query.where(LocalGroup.tenant_id == workspace.id)).all()
+    else:
+        with hub_scope("public groups directory: listed groups only", audit=False):
+            rows = db.session.execute(query).all()
+    results = [PublicGroup(*row) for row in rows[:page_size]]
+    return GroupPage(results, page, len(rows) > page_size)

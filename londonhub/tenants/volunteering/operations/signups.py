@@ -30,7 +30,7 @@ from ..models import (
     VolunteerResponse,
 )
 from . import NotFound, VolunteeringError
-from .notify import email_volunteer
+from .notify import email_organisers, email_volunteer
 from .opportunities import get_public_opportunity, get_session, is_open
 from .places import release_place, take_place
 from .profiles import age_on, consents, get_profile
@@ -80,7 +80,7 @@ def respond(
 ) -> VolunteerResponse:
     """Sign up for a session (a place if one is free, else the waiting list), or express
     interest in the opportunity (no session). Refuses duplicates and people under age."""
-    opportunity, _group = get_public_opportunity(workspace, opportunity_id)
+    opportunity, group = get_public_opportunity(workspace, opportunity_id)
     if not (is_open(opportunity) and workspace.is_active):
         raise VolunteeringError("This opportunity is not taking volunteers now")
     session = get_session(workspace, opportunity_id, session_id) if session_id else None
@@ -127,6 +127,7 @@ def respond(
         response_id=response.id,
     )
     email_volunteer(user, workspace, opportunity, session, response.status)
+    email_organisers(workspace, group, opportunity, session, user, response.status)
     return response
 
 

@@ -12,10 +12,11 @@ from londonhub.platform.core.extensions import db
 from londonhub.platform.core.forms import choices
 from londonhub.platform.core.identity import Role
 from londonhub.platform.core.tenancy import workspace_blueprint
+from londonhub.platform.core.timeutil import as_utc, in_london, utcnow
 
 from ..forms import GroupForm, OpportunityForm, SessionForm
 from ..models import OpportunityStatus, Schedule
-from ..operations import VolunteeringError, groups, opportunities
+from ..operations import VolunteeringError, groups, opportunities, sessions
 from ..operations.groups import GROUP_FIELDS
 from ..operations.opportunities import OPPORTUNITY_FIELDS
 
@@ -157,11 +158,14 @@ def new_opportunity():
 
 def _opportunity_page(form: OpportunityForm, found, session_form=None, ok=None):
     ok = request.method == "GET" if ok is None else ok
+    sessions = opportunities.list_sessions(g.tenant, found.id) if found else []
+    now = utcnow()
     return render_template(
         "volunteering/admin_opportunity.html",
         form=form,
         opportunity=found,
-        sessions=opportunities.list_sessions(g.tenant, found.id) if found else [],
+        sessions=sessions,
+        changeable={s.id for s in sessions if as_utc(s.starts_at) > now},
         session_form=session_form or SessionForm(prefix="session"),
         has_groups=len(form.group_id.choices) > 1,
     ), (200 if ok else 400)
@@ -221,3 +225,44 @@ def remove_session(opportunity_id: int, session_id: int):
         db.session.commit()
         flash("The session has been removed.", "success")
     return redirect(url_for(".edit_opportunity", opportunity_id=opportunity_id))
+
+
+@admin_bp.route(
+    "/opportunities/<int:opportunity_id>/sessions/<int:session_id>", methods=["GET", "POST"]
+)
+def edit_session(opportunity_id: int, session_id: int):
+    found = opportunities.get_opportunity(g.tenant, opportunity_id)
+    session = opportunities.get_session(g.tenant, opportunity_id, session_id)
+    form = SessionForm()
+    if request.method == "GET":
+        form.day.data = in_london(session.starts_at).date()
+        form.starts.data = in_london(session.starts_at).time()
+        form.ends.data = in_london(session.ends_at).time()
+        form.places.data, form.place.data = session.places, session.place
+    if form.validate_on_submit():
+        try:
+            starts_at, ends_at = opportunities.session_times(
+                form.day.data, form.starts.data, form.ends.data
+            )
+            sessions.update_session(
+                current_user,
+                g.tenant,
+                opportunity_id,
+                session_id,
+                starts_at,
+                ends_at,
+                form.places.data,
+                form.place.data or "",
+            )
+        except VolunteeringError as exc:
+            db.session.rollback()
+            _field_error(form, exc, "day")
+            found = opportunities.get_opportunity(g.tenant, opportunity_id)
+            session = opportunities.get_session(g.tenant, opportunity_id, session_id)
+        else:
+            db.session.commit()
+            flash("The session has been saved.", "success")
+            return redirect(url_for(".edit_opportunity", opportunity_id=opportunity_id))
+    return render_template(
+        "volunteering/admin_session.html", form=form, opportunity=found, session=session
+    ), _status(not form.errors)

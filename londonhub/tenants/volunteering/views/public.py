@@ -8,17 +8,20 @@ from flask import Blueprint, g, render_template, request
 from londonhub.platform.core.access import public
 from londonhub.platform.core.forms import choices
 from londonhub.platform.core.params import page_arg
-from londonhub.platform.core.tenancy import workspace_blueprint
+from londonhub.platform.core.tenancy import get_workspace_by_slug, workspace_blueprint
 from londonhub.platform.core.timeutil import in_london
 
-from ..forms import SearchForm
+from ..forms import GroupFilterForm, SearchForm
 from ..models import SUPPORT
-from ..operations import opportunities, search
+from ..operations import groups, opportunities, search
 from ..vocab import CAUSES, NEIGHBOURS, SKILLS
 
 bp = Blueprint("volunteering", __name__, template_folder="../templates")
 public_bp = workspace_blueprint(
     "volunteering_public", __name__, "/opportunities", template_folder="../templates"
+)
+groups_bp = workspace_blueprint(
+    "volunteering_groups", __name__, "/groups", template_folder="../templates"
 )
 
 
@@ -80,6 +83,41 @@ def opportunity(opportunity_id: int):
         sessions=opportunities.upcoming_sessions(g.tenant, found.id),
         taking_responses=opportunities.is_open(found) and g.tenant.is_active,
         support=SUPPORT,
+    )
+
+
+@bp.get("/groups", endpoint="groups")
+def group_directory():
+    """London's local groups listed publicly, by borough and cause, paged."""
+    form = GroupFilterForm(request.args)
+    boroughs = search.borough_choices()
+    form.borough.choices = choices([("", "Anywhere in London"), *boroughs])
+    borough = form.borough.data if form.borough.data in dict(boroughs) else ""
+    workspace = get_workspace_by_slug(borough) if borough else None
+    found = groups.public_groups(workspace, form.cause.data or "", page_arg())
+    return _groups_page(form, found, None, "volunteering.groups")
+
+
+@groups_bp.get("/")
+@public
+def workspace_groups():
+    """One workspace's local groups listed publicly, paged."""
+    form = GroupFilterForm(request.args)
+    del form.borough
+    found = groups.public_groups(g.tenant, form.cause.data or "", page_arg())
+    return _groups_page(form, found, g.tenant, "volunteering_groups.workspace_groups")
+
+
+def _groups_page(form, found, workspace, endpoint: str):
+    query = request.args.to_dict(flat=False)
+    query.pop("page", None)
+    return render_template(
+        "volunteering/groups.html",
+        form=form,
+        found=found,
+        workspace=workspace,
+        endpoint=endpoint,
+        query=query,
     )
 
 
