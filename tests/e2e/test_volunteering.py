@@ -1,10 +1,18 @@
-"""Volunteering in the browser: the London-wide search, an opportunity, and the workspace's
-admin pages (with a form error), each checked with axe."""
+"""Volunteering in the browser: the London-wide search, an opportunity, the workspace's
+admin pages (with a form error), and the issue's whole journey from search to verified hours,
+each page checked with axe."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from londonhub.platform.core.extensions import db
+from londonhub.platform.core.tenancy import tenant_context
+from londonhub.platform.core.timeutil import utcnow
+from londonhub.tenants.volunteering.models import OpportunitySession
+from londonhub.tenants.volunteering.operations import signups
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import Site
 from tests.tenants.volunteering.conftest import ADMIN, add_opportunity
@@ -91,3 +99,104 @@ def test_a_volunteer_signs_up_and_the_workspace_accepts_them(site: Site, world, 
     assert "Saved: accepted" in page.get_by_role("status").inner_text()
     site.submit(page.get_by_role("link", name="Vic Volunteer"))
     assert "Eve Emergency" in page.get_by_role("main").inner_text()
+
+
+@pytest.fixture
+def journey(make_workspace, make_user) -> dict:
+    """Hackney's food bank with one session of one place, already taken by Fran; Cam lives
+    in Camden. Islington borders both (Camden and Hackney do not border each other)."""
+    from tests.tenants.volunteering.test_signups import first_session, make_volunteer
+
+    hackney = make_workspace("hackney", "Hackney CVS", borough="Hackney")
+    make_workspace("camden", "Camden CVS", borough="Camden")
+    make_workspace("islington", "Islington CVS", borough="Islington")
+    admin = make_user(ADMIN, name="Hana Admin", workspace=hackney, role="owner")
+    opportunity_id = add_opportunity(
+        hackney, admin, title="Community food bank helper", sessions=((5, 1),)
+    )
+    session_id = first_session(hackney, opportunity_id)
+    fran = make_volunteer(make_user, "fran@example.org")
+    signups.respond(fran, hackney, opportunity_id, session_id)
+    db.session.commit()
+    make_volunteer(make_user, "cam@example.org", home_borough="camden")
+    return {"hackney": hackney, "opportunity_id": opportunity_id, "session_id": session_id}
+
+
+def _sign_out(site: Site) -> None:
+    site.submit(site.page.get_by_role("button", name="Sign out"))
+
+
+def _search(site: Site, borough: str) -> str:
+    page = site.page
+    page.get_by_label("Keywords").fill("food")
+    page.get_by_label("Borough", exact=True).select_option(borough)
+    page.get_by_label("Include neighbouring boroughs").check()
+    site.submit(page.get_by_role("button", name="Search opportunities"))
+    return page.get_by_role("main").inner_text()
+
+
+def test_done_when_a_camden_volunteer_is_waitlisted_promoted_attends_and_has_verified_hours(
+    site: Site, journey: dict
+) -> None:
+    page, hackney = site.page, journey["hackney"]
+    opportunity_id, session_id = journey["opportunity_id"], journey["session_id"]
+
+    # Cam, in Camden, searches for food volunteering nearby.
+    site.sign_in("cam@example.org", PASSWORD)
+    site.goto("/opportunities")
+    assert "Community food bank helper" not in _search(site, "camden")  # Hackney is not next door
+    found = _search(site, "islington")  # Islington and its neighbours: Camden, Hackney, ...
+    assert "Community food bank helper" in found and "q=food" in page.url
+    site.submit(page.get_by_role("link", name="Community food bank helper"))
+    assert "Full (waiting list)" in page.get_by_role("main").inner_text()
+    site.submit(page.get_by_role("button", name="Join the waiting list"))
+    assert "you are on the waiting list" in page.get_by_role("status").inner_text()
+    _sign_out(site)
+
+    # Fran gives her place back: it is offered to Cam.
+    site.sign_in("fran@example.org", PASSWORD)
+    site.goto("/volunteering/responses")
+    site.submit(page.get_by_role("button", name="Withdraw"))
+    _sign_out(site)
+    site.sign_in("cam@example.org", PASSWORD)
+    site.goto("/volunteering/responses")
+    assert "Offered a place" in page.get_by_role("main").inner_text()
+    site.submit(page.get_by_role("button", name="Take the place"))
+    assert "The place is yours" in page.get_by_role("status").inner_text()
+    _sign_out(site)
+
+    # Hackney's staff accept Cam.
+    site.sign_in(ADMIN, PASSWORD)
+    site.goto("/b/hackney/admin/volunteering/responses")
+    page.get_by_label("Decision for Cam").select_option("accepted")
+    site.submit(page.get_by_role("button", name="Save the decision for Cam"))
+    assert "Saved: accepted" in page.get_by_role("status").inner_text()
+
+    # The session happens (moved into the past), and staff record that Cam came.
+    with tenant_context(hackney.id):
+        session = db.session.get(OpportunitySession, session_id)
+        session.starts_at = utcnow().replace(microsecond=0) - timedelta(hours=4)
+        session.ends_at = session.starts_at + timedelta(hours=3)
+        db.session.commit()
+    site.goto(f"/b/hackney/admin/volunteering/opportunities/{opportunity_id}")
+    site.submit(page.get_by_role("link", name="Record who came"))
+    page.get_by_label("Cam").check()
+    site.submit(page.get_by_role("button", name="Save who came"))
+    assert "1 people now have verified hours" in page.get_by_role("status").inner_text()
+    site.goto("/b/hackney/admin/volunteering/hours")
+    hours_page = page.get_by_role("main").inner_text()
+    assert "Cam" in hours_page and "Verified" in hours_page
+    site.goto("/b/hackney/admin/volunteering/responses")
+    responses = page.get_by_role("main").inner_text()
+    assert "Accepted" in responses and "Withdrawn" in responses  # Cam's, and Fran's
+    site.submit(page.get_by_role("link", name="Cam", exact=True))
+    assert "Eve Emergency" in page.get_by_role("main").inner_text()
+    _sign_out(site)
+
+    # Cam sees the verified hours on their profile and record.
+    site.sign_in("cam@example.org", PASSWORD)
+    site.goto("/volunteering/profile")
+    assert "Verified volunteering so far: 3 hours" in page.get_by_role("main").inner_text()
+    site.goto("/volunteering/hours")
+    mine = page.get_by_role("main").inner_text()
+    assert "Community food bank helper" in mine and "Hackney CVS" in mine

@@ -296,6 +296,21 @@ def _volunteer_hours(side_name: str, made: dict[str, Any]) -> Any:
     )
 
 
+def _anonymous_hours(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.tenants.volunteering.models import AnonymousHours
+
+    return AnonymousHours(opportunity_id=made["Opportunity"].id, minutes=90, entries=1)
+
+
+def _group_coordinator(side_name: str, made: dict[str, Any]) -> Any:
+    """An invited, not yet accepted, coordinator of the side's group: the address is private."""
+    from londonhub.tenants.volunteering.models import GroupCoordinator
+
+    return GroupCoordinator(
+        group_id=made["LocalGroup"].id, email=f"coordinator-{_private(side_name)}@example.org"
+    )
+
+
 def _resource_adoption(side_name: str, made: dict[str, Any]) -> Any:
     from flask import g
 
@@ -332,6 +347,8 @@ TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "OpportunitySession": _opportunity_session,
     "VolunteerResponse": _volunteer_response,
     "VolunteerHours": _volunteer_hours,
+    "AnonymousHours": _anonymous_hours,
+    "GroupCoordinator": _group_coordinator,
     "ResourceAdoption": _resource_adoption,
 }
 

@@ -226,6 +226,12 @@ class SearchForm(FlaskForm):
             raise ValidationError("The end of the date range must be on or after its start")
 
 
+class AttendanceForm(FlaskForm):
+    """Who came to a session: its choices are the people who held a place."""
+
+    came = MultiCheckboxField("Who came", coerce=int, validate_choice=False)
+
+
 class GroupFilterForm(FlaskForm):
     """The public groups directory's filters: a GET form, so its URL is shareable."""
 

@@ -13,6 +13,8 @@ from .listings import (
 )
 from .volunteers import (
     CONSENTS,
+    AnonymousHours,
+    GroupCoordinator,
     HoursStatus,
     ResponseStatus,
     VolunteerConsent,
@@ -23,6 +25,8 @@ from .volunteers import (
 
 __all__ = [
     "CONSENTS",
+    "AnonymousHours",
+    "GroupCoordinator",
     "LISTED",
     "SUPPORT",
     "HoursStatus",

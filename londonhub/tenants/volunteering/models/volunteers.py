@@ -207,13 +207,32 @@ class VolunteerHours(TenantScoped, db.Model):
             ondelete="RESTRICT",
             name="fk_volunteering_hours_opportunity",
         ),
+        tenant_foreign_key(
+            ["session_id"],
+            "volunteering_session",
+            ["id"],
+            ondelete="RESTRICT",
+            name="fk_volunteering_hours_session",
+        ),
         CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes_in_a_day"),
         Index("ix_volunteering_hours_status", "tenant_id", "status", "day"),
         Index("ix_volunteering_hours_user_day", "user_id", "day"),
+        # A person's attendance at a session is recorded once.
+        Index(
+            "uq_volunteering_hours_session",
+            "tenant_id",
+            "session_id",
+            "user_id",
+            unique=True,
+            postgresql_where=text("session_id IS NOT NULL"),
+            sqlite_where=text("session_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True)
     opportunity_id: Mapped[int] = mapped_column(ID_TYPE)
+    #: Set when the workspace recorded attendance at this session.
+    session_id: Mapped[int | None] = mapped_column(ID_TYPE)
     user_id: Mapped[int] = mapped_column(ID_TYPE, ForeignKey("user_account.id", ondelete="CASCADE"))
     #: The London date the time was given.
     day: Mapped[date] = mapped_column(Date)
@@ -226,4 +245,61 @@ class VolunteerHours(TenantScoped, db.Model):
         ID_TYPE, ForeignKey("user_account.id", ondelete="SET NULL")
     )
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AnonymousHours(TenantScoped, db.Model):
+    """Verified time given by people who since deleted their volunteer profile: only the total
+    per opportunity stays, with no person, day or note (the workspace's reports still count
+    it)."""
+
+    __tablename__ = "volunteering_anonymous_hours"
+    __table_args__ = tenant_table_args(
+        tenant_foreign_key(
+            ["opportunity_id"],
+            "volunteering_opportunity",
+            ["id"],
+            ondelete="CASCADE",
+            name="fk_volunteering_anonymous_hours_opportunity",
+        ),
+        CheckConstraint("minutes > 0", name="minutes_positive"),
+        Index("ix_volunteering_anonymous_hours_opportunity", "tenant_id", "opportunity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ID_TYPE)
+    minutes: Mapped[int] = mapped_column(Integer)
+    #: How many entries of hours were folded into this total.
+    entries: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class GroupCoordinator(TenantScoped, db.Model):
+    """A group's contact invited to coordinate it: they manage that group's opportunities,
+    sessions, responses and hours, and nothing else of the workspace. `user_id` is set when
+    they accept the invitation (signed in as the person it was sent to)."""
+
+    __tablename__ = "volunteering_coordinator"
+    __table_args__ = tenant_table_args(
+        tenant_foreign_key(
+            ["group_id"],
+            "volunteering_group",
+            ["id"],
+            ondelete="CASCADE",
+            name="fk_volunteering_coordinator_group",
+        ),
+        UniqueConstraint("tenant_id", "group_id", "email", name="uq_volunteering_coordinator"),
+        Index("ix_volunteering_coordinator_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ID_TYPE)
+    email: Mapped[str] = mapped_column(String(254))
+    user_id: Mapped[int | None] = mapped_column(
+        ID_TYPE, ForeignKey("user_account.id", ondelete="CASCADE")
+    )
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ID_TYPE, ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -59,12 +59,37 @@ def placements(user: User) -> list[Placement]:
         return [Placement(*row) for row in db.session.execute(query)]
 
 
+def lock_person(user_id: int) -> None:
+    """Hold the person's account row until the transaction ends, so checks of their day's
+    total and the insert after them happen one transaction at a time (PostgreSQL): two
+    entries recorded at once cannot together pass 24 hours. SQLite has one writer anyway."""
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+def check_day(user_id: int, day: date, minutes: int, who: str = "you") -> None:
+    """Refuse `minutes` more on `day` when the person's London-wide total would pass 24 hours
+    (call `lock_person` first)."""
+    already = _minutes_on(user_id, day)
+    if already + minutes > DAY_MINUTES:
+        left = (DAY_MINUTES - already) / 60
+        have = "you have" if who == "you" else f"{who} has"
+        raise VolunteeringError(
+            f"That would be more than 24 hours on {day:%-d %B %Y}: {have} {left:g} hours "
+            "left that day",
+            "hours",
+        )
+
+
 def minutes_on(user: User, day: date) -> int:
     """Minutes the person recorded on `day` anywhere in London (rejected ones do not count)."""
+    return _minutes_on(user.id, day)
+
+
+def _minutes_on(user_id: int, day: date) -> int:
     with hub_scope("a volunteer's own hours", audit=False):
         return db.session.scalar(
             select(func.coalesce(func.sum(VolunteerHours.minutes), 0)).where(
-                VolunteerHours.user_id == user.id,
+                VolunteerHours.user_id == user_id,
                 VolunteerHours.day == day,
                 VolunteerHours.status != HoursStatus.REJECTED,
             )
@@ -96,14 +121,8 @@ def record_hours(
         raise VolunteeringError(
             "Record hours only for opportunities you were accepted on", "placement"
         )
-    already = minutes_on(user, day)
-    if already + minutes > DAY_MINUTES:
-        left = (DAY_MINUTES - already) / 60
-        raise VolunteeringError(
-            f"That would be more than 24 hours on {day:%-d %B %Y}: you have {left:g} hours "
-            "left that day",
-            "hours",
-        )
+    lock_person(user.id)
+    check_day(user.id, day, minutes)
     with tenant_context(workspace.id):
         entry = VolunteerHours(
             opportunity_id=opportunity_id,

@@ -22,6 +22,7 @@ from ..models import (
     OpportunitySession,
     OpportunityStatus,
     Schedule,
+    VolunteerHours,
 )
 from ..vocab import CAUSES, SKILLS, pack
 from . import NotFound, VolunteeringError
@@ -265,6 +266,16 @@ def remove_session(user: User, workspace: Workspace, opportunity_id: int, sessio
         raise VolunteeringError(
             "People have places on this session: decline or move them before removing it"
         )
+    with tenant_context(workspace.id):
+        attended = db.session.scalar(
+            select(VolunteerHours.id)
+            .where(
+                VolunteerHours.tenant_id == workspace.id, VolunteerHours.session_id == session_id
+            )
+            .limit(1)
+        )
+    if attended is not None:
+        raise VolunteeringError("People's hours are recorded against this session: it stays")
     with tenant_context(workspace.id):
         db.session.delete(session)
         db.session.flush()

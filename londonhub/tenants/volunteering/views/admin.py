@@ -14,9 +14,9 @@ from londonhub.platform.core.identity import Role
 from londonhub.platform.core.tenancy import workspace_blueprint
 from londonhub.platform.core.timeutil import as_utc, in_london, utcnow
 
-from ..forms import GroupForm, OpportunityForm, SessionForm
+from ..forms import AttendanceForm, GroupForm, OpportunityForm, SessionForm
 from ..models import OpportunityStatus, Schedule
-from ..operations import VolunteeringError, groups, opportunities, sessions
+from ..operations import VolunteeringError, attendance, groups, opportunities, sessions
 from ..operations.groups import GROUP_FIELDS
 from ..operations.opportunities import OPPORTUNITY_FIELDS
 
@@ -265,4 +265,39 @@ def edit_session(opportunity_id: int, session_id: int):
             return redirect(url_for(".edit_opportunity", opportunity_id=opportunity_id))
     return render_template(
         "volunteering/admin_session.html", form=form, opportunity=found, session=session
+    ), _status(not form.errors)
+
+
+@admin_bp.route(
+    "/opportunities/<int:opportunity_id>/sessions/<int:session_id>/attendance",
+    methods=["GET", "POST"],
+)
+def session_attendance(opportunity_id: int, session_id: int):
+    """Who came to a session that has started: each gets its time as verified hours."""
+    found = opportunities.get_opportunity(g.tenant, opportunity_id)
+    session = opportunities.get_session(g.tenant, opportunity_id, session_id)
+    people = attendance.attendees(g.tenant, opportunity_id, session_id)
+    form = AttendanceForm()
+    form.came.choices = [(p.user_id, p.name) for p in people if not p.recorded]
+    if form.validate_on_submit():
+        try:
+            added = attendance.record_attendance(
+                current_user, g.tenant, opportunity_id, session_id, form.came.data or []
+            )
+        except VolunteeringError as exc:
+            db.session.rollback()
+            _field_error(form, exc, "came")
+        else:
+            db.session.commit()
+            flash(f"Attendance saved: {added} people now have verified hours.", "success")
+            return redirect(
+                url_for(".session_attendance", opportunity_id=opportunity_id, session_id=session_id)
+            )
+    return render_template(
+        "volunteering/admin_attendance.html",
+        form=form,
+        opportunity=found,
+        session=session,
+        people=people,
+        started=as_utc(session.starts_at) <= utcnow(),
     ), _status(not form.errors)
