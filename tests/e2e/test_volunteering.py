@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from londonhub.platform.core.extensions import db
+from londonhub.platform.core.identity import User
 from londonhub.platform.core.tenancy import tenant_context
 from londonhub.platform.core.timeutil import utcnow
 from londonhub.tenants.volunteering.models import OpportunitySession
@@ -200,3 +202,60 @@ def test_done_when_a_camden_volunteer_is_waitlisted_promoted_attends_and_has_ver
     site.goto("/volunteering/hours")
     mine = page.get_by_role("main").inner_text()
     assert "Community food bank helper" in mine and "Hackney CVS" in mine
+
+
+def test_groups_directory_session_change_data_and_coordinator_pages_are_accessible(
+    site: Site, world, make_user
+) -> None:
+    from londonhub.platform.core.identity import make_token
+    from londonhub.platform.core.tenancy import get_workspace_by_slug
+    from londonhub.tenants.volunteering.operations import coordinators, groups, opportunities
+    from tests.tenants.volunteering.test_signups import make_volunteer
+
+    page = site.page
+    hackney = get_workspace_by_slug("hackney")
+    admin = db.session.scalar(select(User).where(User.email == ADMIN))
+    [food_bank] = [grp for grp in groups.list_groups(hackney) if grp.name == "Hackney Food Bank"]
+    invited = coordinators.invite(admin, hackney, food_bank.id, "fola@foodbank.example.org")
+    token = make_token(coordinators.PURPOSE, {"tid": hackney.id, "cid": invited.id})
+    [row] = opportunities.list_opportunities(hackney)
+    opportunity_id, food_bank_id = row.opportunity.id, food_bank.id
+    session_id = opportunities.list_sessions(hackney, opportunity_id)[0].id
+    db.session.commit()
+    make_user("fola@foodbank.example.org", name="Fola Coordinator")
+    make_volunteer(make_user, "vic@example.org")
+
+    site.goto("/groups")
+    assert "Hackney Food Bank" in page.get_by_role("main").inner_text()
+    page.get_by_label("Cause").select_option("food-poverty")
+    page.get_by_label("Borough").select_option("camden")
+    site.submit(page.get_by_role("button", name="Show groups"))
+    found = page.get_by_role("main").inner_text()
+    assert "Camden Reading Club" in found and "Hackney Food Bank" not in found
+    site.goto("/b/hackney/groups/")
+
+    site.sign_in(ADMIN, PASSWORD)
+    site.goto(f"/b/hackney/admin/volunteering/opportunities/{opportunity_id}")
+    site.submit(page.get_by_role("link", name="Change").first)
+    page.get_by_label("Places available").fill("0")
+    site.submit(page.get_by_role("button", name="Save the session"), status=400)
+    site.goto(f"/b/hackney/admin/volunteering/groups/{food_bank_id}")
+    site.goto("/b/hackney/admin/volunteering/hours")
+    _sign_out(site)
+
+    site.sign_in("fola@foodbank.example.org", PASSWORD)
+    site.goto(f"/volunteering/coordinate/{token}")
+    site.submit(page.get_by_role("button", name="Accept the invitation"))
+    assert "You now coordinate Hackney Food Bank" in page.get_by_role("status").inner_text()
+    site.goto(
+        f"/b/hackney/coordinate/opportunities/{opportunity_id}/sessions/{session_id}/attendance"
+    )
+    _sign_out(site)
+
+    site.sign_in("vic@example.org", PASSWORD)
+    site.goto("/volunteering/profile")
+    site.submit(page.get_by_role("link", name="Delete your volunteer profile"))
+    site.submit(page.get_by_role("button", name="Delete my volunteer profile"), status=400)
+    page.get_by_label("I understand").check()
+    site.submit(page.get_by_role("button", name="Delete my volunteer profile"))
+    assert "Your volunteer profile is deleted" in page.get_by_role("status").inner_text()

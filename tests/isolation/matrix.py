@@ -512,6 +512,7 @@ PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     "hours_id": lambda w: w.b.objects["VolunteerHours"],
     # B's volunteer: engaged with B only, so A may not see them at all.
     "volunteer_id": lambda w: w.b.objects["Volunteer"],
+    "coordinator_id": lambda w: w.b.objects["GroupCoordinator"],
     # A guess at B's secret feed address: only the real token opens the feed.
     "feed_token": lambda w: "feed-beta-guessed",
     # Stripe events are hub-level rows: only hub admins may touch them at all.
@@ -535,7 +536,16 @@ ENDPOINT_FILLERS: dict[str, Callable[[World], dict[str, Any]]] = {
     "partner_sso.link": lambda w: {"token": _partner(w)["link"]},
     # Public: names the partner and its provider's sign-out, nothing private.
     "partner_sso.signed_out": lambda w: {"token": _partner(w)["signed_out"]},
+    # B's invitation of a group coordinator: only the invited address may open it.
+    "volunteering_me.coordination": lambda w: {"token": _coordinator_token(w)},
 }
+
+
+def _coordinator_token(world: World) -> str:
+    from londonhub.tenants.volunteering.operations.coordinators import PURPOSE
+
+    coordinator_id = world.b.objects["GroupCoordinator"]
+    return make_token(PURPOSE, {"tid": world.b.workspace.id, "cid": coordinator_id})
 
 
 def fill(rule: Rule, world: World) -> dict[str, Any] | None:

@@ -16,11 +16,19 @@ def init_app(app: Flask) -> None:
         models,  # noqa: F401 - the tables
         seed,  # noqa: F401 - registers the demo groups and opportunities
     )
-    from .views import admin, admin_responses, public, volunteer  # noqa: F401 - routes
+    from .views import (  # noqa: F401 - routes
+        admin,
+        admin_responses,
+        coordinate,
+        mydata,
+        public,
+        volunteer,
+    )
 
     app.register_blueprint(public.bp)
     app.register_blueprint(public.public_bp)
     app.register_blueprint(public.groups_bp)
+    app.register_blueprint(coordinate.coordinate_bp)
     app.register_blueprint(admin.admin_bp)
     app.register_blueprint(volunteer.me_bp)
     register_workspace_section(app, public.workspace_section)

@@ -27,6 +27,7 @@ from wtforms.validators import (
 from londonhub.platform.core.forms import (
     MultiCheckboxField,
     choices,
+    email_field,
     optional_email_field,
     phone_field,
     postcode_field,
@@ -224,6 +225,32 @@ class SearchForm(FlaskForm):
         _in_range(field)
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The end of the date range must be on or after its start")
+
+
+class AcceptForm(FlaskForm):
+    """Accepting an invitation: nothing to fill in but the CSRF token."""
+
+
+class CoordinatorInviteForm(FlaskForm):
+    email = email_field("Coordinator's email address")
+
+
+class StatusForm(FlaskForm):
+    """A coordinator pauses, reopens or closes their group's opportunity."""
+
+    status = SelectField(
+        "Status",
+        choices=choices(
+            [(s.value, s.label) for s in OpportunityStatus if s != OpportunityStatus.DRAFT]
+        ),
+    )
+
+
+class DeleteProfileForm(FlaskForm):
+    confirm = BooleanField(
+        "I understand that my volunteer profile, responses and hours will be deleted",
+        validators=[DataRequired("Tick the box to confirm you want to delete your profile")],
+    )
 
 
 class AttendanceForm(FlaskForm):

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from londonhub.platform.core.access import require_role
 from londonhub.platform.core.audit import record
 from londonhub.platform.core.extensions import db
-from londonhub.platform.core.identity import Role, User
+from londonhub.platform.core.identity import User
 from londonhub.platform.core.tenancy import Workspace, tenant_context
 from londonhub.platform.core.timeutil import as_utc, in_london, utcnow
 
@@ -23,6 +22,7 @@ from ..models import (
     VolunteerResponse,
 )
 from . import VolunteeringError
+from .coordinators import require_manager
 from .hours import DAY_MINUTES, check_day, lock_person
 from .opportunities import get_opportunity, get_session
 
@@ -73,7 +73,7 @@ def record_attendance(
 ) -> int:
     """Give each person in `came` (who held a place) the session's time as verified hours;
     people already recorded are left as they are. Returns how many were recorded."""
-    require_role(user, workspace, Role.STAFF, write=True)
+    require_manager(user, workspace, opportunity_id)
     opportunity = get_opportunity(workspace, opportunity_id)
     session = get_session(workspace, opportunity_id, session_id)
     if as_utc(session.starts_at) > utcnow():

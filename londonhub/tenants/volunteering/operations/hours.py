@@ -9,15 +9,22 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from londonhub.platform.core.access import require_role
 from londonhub.platform.core.audit import record
 from londonhub.platform.core.extensions import db
-from londonhub.platform.core.identity import Role, User
+from londonhub.platform.core.identity import User
 from londonhub.platform.core.tenancy import Workspace, hub_scope, tenant_context
 from londonhub.platform.core.timeutil import london_today, utcnow
 
-from ..models import HoursStatus, Opportunity, ResponseStatus, VolunteerHours, VolunteerResponse
+from ..models import (
+    AnonymousHours,
+    HoursStatus,
+    Opportunity,
+    ResponseStatus,
+    VolunteerHours,
+    VolunteerResponse,
+)
 from . import NotFound, VolunteeringError
+from .coordinators import require_manager
 
 DAY_MINUTES = 24 * 60
 
@@ -183,8 +190,8 @@ def get_hours(workspace: Workspace, hours_id: int) -> VolunteerHours:
 
 
 def verify(user: User, workspace: Workspace, hours_id: int, verified: bool) -> VolunteerHours:
-    require_role(user, workspace, Role.STAFF, write=True)
     entry = get_hours(workspace, hours_id)
+    require_manager(user, workspace, entry.opportunity_id)
     with tenant_context(workspace.id):
         entry.status = HoursStatus.VERIFIED if verified else HoursStatus.REJECTED
         entry.verified_by_id = user.id
@@ -238,3 +245,13 @@ def verified_csv_rows(user: User) -> list[list[str]]:
                 ]
             )
     return rows
+
+
+def anonymous_minutes(workspace: Workspace) -> int:
+    """Verified time kept as anonymous totals after volunteers deleted their profiles."""
+    with tenant_context(workspace.id):
+        return db.session.scalar(
+            select(func.coalesce(func.sum(AnonymousHours.minutes), 0)).where(
+                AnonymousHours.tenant_id == workspace.id
+            )
+        )

@@ -26,6 +26,7 @@ from ..models import (
 )
 from ..vocab import CAUSES, SKILLS, pack
 from . import NotFound, VolunteeringError
+from .coordinators import require_manager
 from .groups import get_group
 
 OPPORTUNITY_FIELDS = (
@@ -160,7 +161,7 @@ def save_opportunity(
 def set_status(
     user: User, workspace: Workspace, opportunity_id: int, status: OpportunityStatus
 ) -> Opportunity:
-    require_role(user, workspace, Role.STAFF, write=True)
+    require_manager(user, workspace, opportunity_id)
     opportunity = get_opportunity(workspace, opportunity_id)
     with tenant_context(workspace.id):
         opportunity.status = status
@@ -229,7 +230,7 @@ def add_session(
     places: int,
     place: str = "",
 ) -> OpportunitySession:
-    require_role(user, workspace, Role.STAFF, write=True)
+    require_manager(user, workspace, opportunity_id)
     opportunity = get_opportunity(workspace, opportunity_id)
     if ends_at <= starts_at:
         raise VolunteeringError("The end time must be after the start time", "ends")
@@ -260,7 +261,7 @@ def add_session(
 
 def remove_session(user: User, workspace: Workspace, opportunity_id: int, session_id: int) -> None:
     """Remove a session nobody holds a place on (the others are kept: people are counting)."""
-    require_role(user, workspace, Role.STAFF, write=True)
+    require_manager(user, workspace, opportunity_id)
     session = get_session(workspace, opportunity_id, session_id)
     if session.places_taken:
         raise VolunteeringError(

@@ -11,10 +11,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from londonhub.platform.core.access import require_role
 from londonhub.platform.core.audit import record
 from londonhub.platform.core.extensions import db
-from londonhub.platform.core.identity import Role, User
+from londonhub.platform.core.identity import User
 from londonhub.platform.core.mail import send_email
 from londonhub.platform.core.tenancy import Workspace, tenant_context
 from londonhub.platform.core.timeutil import as_utc, in_london, utcnow
@@ -22,6 +21,7 @@ from londonhub.platform.core.urls import public_url
 
 from ..models import OpportunitySession, ResponseStatus, VolunteerResponse
 from . import VolunteeringError
+from .coordinators import require_manager
 from .opportunities import get_opportunity, get_session
 from .waitlist import promote
 
@@ -46,7 +46,7 @@ def update_session(
 ) -> OpportunitySession:
     """Change a session that has not started yet. Places freed by raising the number are
     offered to the waiting list; a new date, time or place is emailed to its people."""
-    require_role(user, workspace, Role.STAFF, write=True)
+    require_manager(user, workspace, opportunity_id)
     opportunity = get_opportunity(workspace, opportunity_id)
     session = get_session(workspace, opportunity_id, session_id)
     if as_utc(session.starts_at) <= utcnow():

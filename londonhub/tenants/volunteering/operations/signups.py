@@ -16,10 +16,9 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
-from londonhub.platform.core.access import require_role
 from londonhub.platform.core.audit import record
 from londonhub.platform.core.extensions import db
-from londonhub.platform.core.identity import Role, User
+from londonhub.platform.core.identity import User
 from londonhub.platform.core.tenancy import Workspace, hub_scope, tenant_context
 from londonhub.platform.core.timeutil import as_utc, in_london, london_today, utcnow
 
@@ -30,6 +29,7 @@ from ..models import (
     VolunteerResponse,
 )
 from . import NotFound, VolunteeringError
+from .coordinators import require_manager
 from .notify import email_organisers, email_volunteer
 from .opportunities import get_public_opportunity, get_session, is_open
 from .places import release_place, take_place
@@ -143,10 +143,10 @@ def decide(
     """Accept, decline or waitlist a response; emails the volunteer. Accepting someone
     without a place takes one (refused when the session is full); declining or waitlisting
     frees their place."""
-    require_role(user, workspace, Role.STAFF, write=True)
+    response = get_response(workspace, response_id)
+    require_manager(user, workspace, response.opportunity_id)
     if decision not in DECISIONS:
         raise VolunteeringError("Choose accept, decline or waiting list", "decision")
-    response = get_response(workspace, response_id)
     if response.status in (ResponseStatus.WITHDRAWN, ResponseStatus.LAPSED):
         raise VolunteeringError("The volunteer has withdrawn or let their offer lapse")
     if response.status == decision:

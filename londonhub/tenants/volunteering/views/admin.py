@@ -14,9 +14,22 @@ from londonhub.platform.core.identity import Role
 from londonhub.platform.core.tenancy import workspace_blueprint
 from londonhub.platform.core.timeutil import as_utc, in_london, utcnow
 
-from ..forms import AttendanceForm, GroupForm, OpportunityForm, SessionForm
+from ..forms import (
+    AttendanceForm,
+    CoordinatorInviteForm,
+    GroupForm,
+    OpportunityForm,
+    SessionForm,
+)
 from ..models import OpportunityStatus, Schedule
-from ..operations import VolunteeringError, attendance, groups, opportunities, sessions
+from ..operations import (
+    VolunteeringError,
+    attendance,
+    coordinators,
+    groups,
+    opportunities,
+    sessions,
+)
 from ..operations.groups import GROUP_FIELDS
 from ..operations.opportunities import OPPORTUNITY_FIELDS
 
@@ -93,9 +106,16 @@ def edit_group(group_id: int):
         if name is not None:
             flash(f"{name} has been saved.", "success")
             return redirect(url_for(".group_list"))
-    return render_template("volunteering/admin_group.html", form=form, group=found), _status(
-        request.method == "GET"
-    )
+    invite = CoordinatorInviteForm(prefix="invite")
+    if request.method == "GET":
+        invite.email.data = found.contact_email
+    return render_template(
+        "volunteering/admin_group.html",
+        form=form,
+        group=found,
+        coordinators=coordinators.list_coordinators(g.tenant, group_id),
+        invite_form=invite,
+    ), _status(request.method == "GET")
 
 
 # --- opportunities -------------------------------------------------------------------------------
@@ -274,6 +294,13 @@ def edit_session(opportunity_id: int, session_id: int):
 )
 def session_attendance(opportunity_id: int, session_id: int):
     """Who came to a session that has started: each gets its time as verified hours."""
+    back = url_for(".edit_opportunity", opportunity_id=opportunity_id)
+    return attendance_page(opportunity_id, session_id, "volunteering/_admin_nav.html", back)
+
+
+def attendance_page(opportunity_id: int, session_id: int, nav: str, back_url: str):
+    """The attendance form, for staff and for the group's coordinators (`nav` and `back_url`
+    say whose pages these are); the operation checks who may record."""
     found = opportunities.get_opportunity(g.tenant, opportunity_id)
     session = opportunities.get_session(g.tenant, opportunity_id, session_id)
     people = attendance.attendees(g.tenant, opportunity_id, session_id)
@@ -290,9 +317,7 @@ def session_attendance(opportunity_id: int, session_id: int):
         else:
             db.session.commit()
             flash(f"Attendance saved: {added} people now have verified hours.", "success")
-            return redirect(
-                url_for(".session_attendance", opportunity_id=opportunity_id, session_id=session_id)
-            )
+            return redirect(request.path)
     return render_template(
         "volunteering/admin_attendance.html",
         form=form,
@@ -300,4 +325,6 @@ def session_attendance(opportunity_id: int, session_id: int):
         session=session,
         people=people,
         started=as_utc(session.starts_at) <= utcnow(),
+        nav=nav,
+        back_url=back_url,
     ), _status(not form.errors)

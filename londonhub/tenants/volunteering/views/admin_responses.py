@@ -66,7 +66,10 @@ def volunteer(volunteer_id: int):
 @admin_bp.get("/hours")
 def hours_list():
     return render_template(
-        "volunteering/admin_hours.html", rows=hours.list_hours(g.tenant), form=VerifyForm()
+        "volunteering/admin_hours.html",
+        rows=hours.list_hours(g.tenant),
+        form=VerifyForm(),
+        anonymous_minutes=hours.anonymous_minutes(g.tenant),
     )
 
 

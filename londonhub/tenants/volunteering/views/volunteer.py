@@ -26,7 +26,16 @@ from londonhub.platform.core.views import safe_next
 
 from ..forms import HoursForm, ProfileForm, RespondForm
 from ..models import CONSENTS
-from ..operations import NotFound, VolunteeringError, hours, profiles, search, signups, waitlist
+from ..operations import (
+    NotFound,
+    VolunteeringError,
+    coordinators,
+    hours,
+    profiles,
+    search,
+    signups,
+    waitlist,
+)
 from ..operations.profiles import PROFILE_FIELDS
 
 me_bp = Blueprint("volunteering_me", __name__, template_folder="../templates")
@@ -74,7 +83,9 @@ def profile():
 @login_required
 def responses():
     return render_template(
-        "volunteering/my_responses.html", items=signups.my_responses(current_user)
+        "volunteering/my_responses.html",
+        items=signups.my_responses(current_user),
+        coordinating=coordinators.my_workspaces(current_user),
     )
 
 
