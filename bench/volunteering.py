@@ -127,7 +127,8 @@ def build(admin_url: str, name: str, workspaces: int, opportunities: int, sessio
         conn.execute(OPPORTUNITIES_SQL, {"total": opportunities, "groups": groups})
         conn.execute(SESSIONS_SQL, {"per": per})
         conn.commit()
-        conn.execute("ANALYZE")
+        conn.autocommit = True  # VACUUM runs outside a transaction
+        conn.execute("VACUUM ANALYZE")  # as autovacuum would leave a settled database
         counts = conn.execute(
             "SELECT (SELECT count(*) FROM volunteering_opportunity),"
             " (SELECT count(*) FROM volunteering_opportunity WHERE status = 'published'),"

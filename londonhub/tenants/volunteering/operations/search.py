@@ -2,7 +2,9 @@
 
 Reads across workspaces go through the hub scope (published data only, so not audited for
 the public). One SQL statement per page of results, however many there are: the group's name,
-the workspace and the next session come in the same query.
+the workspace and the next session come in the same query. Results are ordered by the
+next session's label (`NULLS LAST`), so PostgreSQL works out each opportunity's next session
+once, not once for the select list and again for the sort.
 """
 
 from __future__ import annotations
@@ -151,7 +153,7 @@ def search_opportunities(criteria: Criteria, page_size: int = PAGE_SIZE) -> List
         query = query.where(Opportunity.step_free.is_(True))
     page = max(1, criteria.page)
     query = (
-        query.order_by(next_session.is_(None), next_session, Opportunity.title, Opportunity.id)
+        query.order_by(next_session.asc().nulls_last(), Opportunity.title, Opportunity.id)
         .offset((page - 1) * page_size)
         .limit(page_size + 1)
     )
@@ -174,7 +176,7 @@ def workspace_listing(workspace: Workspace, limit: int = 50) -> list[Listing]:
             ),
         )
         .where(Opportunity.tenant_id == workspace.id, *_listed_now(london_today()))
-        .order_by(next_session.is_(None), next_session, Opportunity.title, Opportunity.id)
+        .order_by(next_session.asc().nulls_last(), Opportunity.title, Opportunity.id)
         .limit(limit)
     )
     with tenant_context(workspace.id):
