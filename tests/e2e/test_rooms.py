@@ -83,7 +83,9 @@ def test_charity_books_pays_and_cancels_a_room_in_another_borough(
     site.sign_in(CHARITY, PASSWORD)
     site.goto("/account/bookings")
     assert "Full refund of £40.00" in page.get_by_role("main").inner_text()
-    site.submit(page.get_by_role("button", name="Cancel booking"))
+    site.submit(page.get_by_role("link", name="Cancel booking"))
+    assert "£40.00 is refunded to you" in page.get_by_role("main").inner_text()
+    site.submit(page.get_by_role("button", name="Yes, cancel the booking"))
     assert "is being refunded" in page.get_by_role("status").inner_text()
     assert "Cancelled" in page.get_by_role("row").filter(has_text="Main hall").inner_text()
 

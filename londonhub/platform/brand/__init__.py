@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, current_app, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from ..core.errors import NotAllowed, NotFound
 from ..core.extensions import db
 from ..core.money import format_pence
+from ..core.uploads import limit_text
 from .colours import contrast_ratio, text_colour_for
 
 bp = Blueprint(
@@ -65,12 +67,33 @@ def describe_minutes_range(shortest: int | None, longest: int | None) -> str:
     return f"{describe_minutes(shortest)} to {describe_minutes(longest)}"
 
 
+def nearest_page(path: str) -> str:
+    """The closest address at or above `path` that a GET opens: where a person who opened
+    a form's POST-only address (a bookmark, Back, a pasted link) is sent instead of a 405.
+    `/rooms/book` -> `/rooms`; `/b/x/admin/members/invite` -> `/b/x/admin/members`."""
+    adapter = current_app.create_url_adapter(request)
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        candidate = "/".join(parts) or "/"
+        for attempt in (candidate, candidate + "/"):
+            try:
+                adapter.match(attempt, method="GET")
+            except RequestRedirect as moved:
+                return moved.new_url
+            except HTTPException:
+                continue
+            return attempt
+    return "/"
+
+
 def init_brand(app: Flask) -> None:
     from . import views  # noqa: F401 - registers the home page on bp
 
     app.register_blueprint(bp)
     app.jinja_env.filters["pence"] = format_pence
     app.jinja_env.filters["minutes"] = describe_minutes
+    app.jinja_env.filters["size_limit"] = limit_text
     app.jinja_env.globals["minutes_range"] = describe_minutes_range
 
     @app.context_processor
@@ -85,6 +108,8 @@ def init_brand(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
+        if code == 405 and request.method in ("GET", "HEAD"):
+            return redirect(nearest_page(request.path), 303)
         if isinstance(error, CSRFError):
             message = "Your form expired or was sent from another page. Please try again."
         elif error.description == type(error).description or not error.description:

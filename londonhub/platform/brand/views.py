@@ -32,5 +32,5 @@ def home():
         "brand/home.html",
         workspaces=workspaces,
         tiles=tiles,
-        search_boroughs=sorted({w.borough for w in workspaces if w.is_active}),
+        search_boroughs=[(w.slug, w.borough) for w in workspaces if w.is_active],
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import warnings
 
+from .uploads import too_large_message
+
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
 _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
@@ -34,7 +36,7 @@ def check_image(data: bytes, *, max_bytes: int, max_pixels: int, field: str) -> 
     if not data:
         raise ImageError(f"Choose a {field} file to upload", field)
     if len(data) > max_bytes:
-        raise ImageError(f"The {field} must be smaller than {max_bytes // 1024} KB", field)
+        raise ImageError(too_large_message(field, max_bytes), field)
     not_image = ImageError(f"The {field} must be a PNG or JPEG image", field)
     if not data.startswith(_SIGNATURES):
         raise not_image

@@ -114,6 +114,17 @@ def list_public_workspaces() -> list[Workspace]:
     )
 
 
+def borough_choices() -> list[tuple[str, str]]:
+    """(slug, borough) of the active borough workspaces, by borough: the choices of every
+    listing's borough filter, which takes slugs (shareable, case-proof addresses)."""
+    rows = db.session.execute(
+        select(Workspace.slug, Workspace.borough)
+        .where(Workspace.status == WorkspaceStatus.ACTIVE, Workspace.is_hub.is_(False))
+        .order_by(Workspace.borough, Workspace.slug)
+    )
+    return [(slug, borough) for slug, borough in rows]
+
+
 def list_all_workspaces(status: WorkspaceStatus | None = None) -> list[Workspace]:
     query = select(Workspace).where(Workspace.is_hub.is_(False)).order_by(Workspace.borough)
     if status is not None:

@@ -14,6 +14,8 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 
+from londonhub.platform.core.uploads import limit_text
+
 KINDS = {
     "pdf": ("application/pdf", "PDF"),
     "docx": (
@@ -39,13 +41,6 @@ class CheckedFile:
     kind: str
     content_type: str
     filename: str
-
-
-def limit_text(max_bytes: int) -> str:
-    """How the size limit is stated on the form and in errors."""
-    if max_bytes >= 1024 * 1024 and max_bytes % (1024 * 1024) == 0:
-        return f"{max_bytes // (1024 * 1024)} MB"
-    return f"{max(max_bytes // 1024, 1)} KB"
 
 
 def check_file(data: bytes, filename: str, *, max_bytes: int) -> CheckedFile:

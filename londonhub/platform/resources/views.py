@@ -24,7 +24,6 @@ from flask import (
 )
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from londonhub.billing.services import hub_workspace
 from londonhub.platform.core.access import public, require_hub_admin, require_workspace_role
@@ -32,9 +31,10 @@ from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role
 from londonhub.platform.core.params import page_arg
 from londonhub.platform.core.tenancy import Workspace, workspace_blueprint
+from londonhub.platform.core.uploads import limit_text, upload_form, upload_view
 
 from . import adoption, pool, review, services
-from .files import ACCEPTED, limit_text
+from .files import ACCEPTED
 from .forms import FileForm, PublishForm, ResourceForm, SearchForm
 from .markup import render_markdown
 from .models import AUDIENCES, RESOURCE_TYPES, TOPICS
@@ -253,22 +253,20 @@ def manage(resource_id: int):
     return _manage_page(resource_id)
 
 
+@upload_view(services.file_max_bytes)
 def upload(resource_id: int):
     owner = _owner()
     services.get_owned(owner, resource_id, current_user, write=True)
-    # Room for a file just over the limit, so it comes back to the form with the limit stated.
-    request.max_content_length = services.file_max_bytes() + 1024 * 1024
-    too_large = f"The file must be smaller than {limit_text(services.file_max_bytes())}"
-    try:
-        file_form = FileForm(prefix="upload")  # reads the body: may be too large
-        valid = file_form.validate_on_submit()
-    except RequestEntityTooLarge:
-        # The body is never read: forms built on empty data, the limit on the file field.
-        empty = ImmutableMultiDict()
-        file_form = FileForm(prefix="upload", formdata=empty)
-        file_form.file.errors = [too_large]
-        publish_form = PublishForm(prefix="publish", formdata=empty)
+    file_form, too_large = upload_form(
+        lambda **kw: FileForm(prefix="upload", **kw),
+        max_bytes=services.file_max_bytes(),
+        field="file",
+        noun="file",
+    )
+    if too_large:
+        publish_form = PublishForm(prefix="publish", formdata=ImmutableMultiDict())
         return _manage_page(resource_id, 413, file_form=file_form, publish_form=publish_form)
+    valid = file_form.validate_on_submit()
     if valid:
         upload = file_form.file.data
         try:

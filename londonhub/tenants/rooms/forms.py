@@ -298,6 +298,20 @@ class BookingForm(FlaskForm):
     )
 
 
+#: The booking form's fields a quote's address carries (its query string).
+BOOKING_FIELDS = (
+    "date",
+    "start",
+    "end",
+    "attendees",
+    "layout",
+    "organisation_name",
+    "organisation_type",
+    "repeat",
+    "occurrences",
+)
+
+
 class BlockoutForm(FlaskForm):
     room = SelectField("Room", coerce=int, validate_choice=True)
     date = DateField("Date", validators=[InputRequired("Enter the date, like 2027-03-14")])

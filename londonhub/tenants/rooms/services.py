@@ -8,20 +8,21 @@ from __future__ import annotations
 
 from .operations.bookings import (
     ORDER_KIND,
+    Availability,
     BookingRequest,
     BuyerBooking,
     Cancellation,
-    Quote,
-    QuoteLine,
+    CancellationTerms,
     book,
+    buyer_cancellation_terms,
     cancel_by_buyer,
     check_attendees,
+    check_availability,
     finish_refund,
     get_buyer_booking,
     hold_minutes,
     list_buyer_bookings,
     prepare,
-    quote,
     within_policy,
 )
 from .operations.calendar import (
@@ -51,6 +52,7 @@ from .operations.photos import (
     photo_max_bytes,
     remove_photo,
 )
+from .operations.pricing import Quote, QuoteLine, price_of, quote
 from .operations.rates import (
     STANDARD_RATE,
     Rate,
@@ -108,10 +110,14 @@ __all__ = [
     "normalise_number",
     "rate_for",
     "Alternative",
+    "Availability",
+    "check_availability",
     "BookingRequest",
     "BuyerBooking",
     "CalendarEntry",
     "Cancellation",
+    "CancellationTerms",
+    "buyer_cancellation_terms",
     "Criteria",
     "DayAvailability",
     "LONDON",
@@ -163,6 +169,7 @@ __all__ = [
     "photo_max_bytes",
     "prepare",
     "quote",
+    "price_of",
     "remove_photo",
     "require_role",
     "rotate_feed",

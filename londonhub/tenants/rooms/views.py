@@ -34,10 +34,12 @@ from londonhub.platform.core.identity import Role, has_role
 from londonhub.platform.core.params import date_arg, int_arg, page_arg
 from londonhub.platform.core.tenancy import get_workspace_by_slug, workspace_blueprint
 from londonhub.platform.core.timeutil import utcnow
+from londonhub.platform.core.uploads import limit_text, upload_form, upload_view
 
 from . import services
 from .calendar import room_feed
 from .forms import (
+    BOOKING_FIELDS,
     BlockoutForm,
     BookingForm,
     PhotoForm,
@@ -68,7 +70,7 @@ def _today() -> date:
 @bp.get("/rooms")
 def search():
     form = SearchForm(request.args)
-    form.borough.choices = choices([("", "Any borough")] + [(b, b) for b in services.boroughs()])
+    form.borough.choices = choices([("", "Any borough"), *services.boroughs()])
     page = page_arg()
     valid = form.validate() if request.args else True
     criteria = services.Criteria(page=page)
@@ -92,6 +94,16 @@ def search():
     args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
     query = request.args.to_dict(flat=False)
     query.pop("page", None)
+    # The room links carry the searched window into the room's booking form.
+    carry = {}
+    if criteria.window:
+        carry = {
+            "date": criteria.day.isoformat(),
+            "start": criteria.start.strftime("%H:%M"),
+            "end": criteria.end.strftime("%H:%M"),
+        }
+    if criteria.attendees:
+        carry["attendees"] = criteria.attendees
     return render_template(
         "rooms/search.html",
         form=form,
@@ -99,6 +111,7 @@ def search():
         criteria=criteria,
         query=query,
         args=args,
+        carry=carry,
         today=_today(),
     ), (200 if valid else 400)
 
@@ -107,7 +120,7 @@ def search():
 
 
 def _week_param() -> date:
-    return date_arg("week", _today())
+    return date_arg("week", date_arg("date", _today()))
 
 
 def _room_page(room, workspace, form: BookingForm, status: int = 200, taken=None):
@@ -134,11 +147,19 @@ def _room_page(room, workspace, form: BookingForm, status: int = 200, taken=None
 
 
 def _booking_form(room, workspace, formdata=None) -> BookingForm:
-    form = BookingForm(formdata=formdata)
+    """The booking form on `formdata` (a quote's query string or the hold's POST); without
+    it, prefilled from the search that led here (date, times, people), each only if valid."""
+    # Only the hold (a POST) changes anything: the quote and room pages are GETs, no token.
+    meta = {} if request.method == "POST" else {"csrf": False}
+    form = BookingForm(formdata=formdata, meta=meta)
     form.layout.choices = choices((k, v) for k, v in LAYOUTS.items() if room.capacity(k))
     if formdata is None:
         form.workspace.data = workspace.slug
         form.room_id.data = str(room.id)
+        searched = BookingForm(formdata=request.args, meta={"csrf": False})
+        for name in ("date", "start", "end", "attendees"):
+            if name in request.args and getattr(searched, name).validate(searched):
+                getattr(form, name).data = getattr(searched, name).data
         partner = partner_of(current_user)
         if partner is not None:  # booking on the partner organisation's behalf
             form.organisation_name.data = partner.name
@@ -180,63 +201,104 @@ def feed(room_id: int, feed_token: str):
 # --- booking -----------------------------------------------------------------------------------
 
 
-@bp.post("/rooms/book")
-@login_required
-def book():
-    """Quote (step=quote) then hold and order (step=book). The room comes from the form and
-    is checked again; the price is always computed here, never taken from the form."""
-    workspace = get_workspace_by_slug(request.form.get("workspace", ""))
-    room_id = request.form.get("room_id", "")
-    if workspace is None or workspace.is_hub or not room_id.isdigit():
+def _booking_room():
+    """The workspace and room a booking form names (in its query or its POST), or 404."""
+    values = request.form if request.method == "POST" else request.args
+    workspace = get_workspace_by_slug(values.get("workspace", ""))
+    room_id = values.get("room_id", "")
+    if workspace is None or workspace.is_hub or not room_id.isdigit() or len(room_id) > 18:
         abort(404)
     g.tenant = workspace  # the room's workspace banner
     try:
-        found = services.get_public_room(workspace, int(room_id))
+        return workspace, services.get_public_room(workspace, int(room_id))
     except services.NotFound:
         abort(404)
-    form = _booking_form(found, workspace, request.form)
+
+
+def _booking_request(form: BookingForm, skip: set[date] | None = None):
+    slots = services.slots_for(
+        form.date.data,
+        form.start.data,
+        form.end.data,
+        form.repeat.data,
+        form.occurrences.data or 1,
+    )
+    return services.BookingRequest(
+        slots=[s for s in slots if services.london(s.starts_at).date() not in (skip or set())],
+        attendees=form.attendees.data,
+        layout=form.layout.data,
+        organisation_name=form.organisation_name.data,
+        claimed=CustomerType(form.organisation_type.data),
+    )
+
+
+def _refused(workspace, room_id: int, form: BookingForm, exc: Exception):
+    """The room page again, the problem on its field (a taken time with alternatives)."""
+    db.session.rollback()
+    found = services.get_public_room(workspace, room_id)  # reloaded in its workspace
+    if isinstance(exc, services.SlotTaken):
+        form.date.errors = [*form.date.errors, str(exc)]
+        return _room_page(found, workspace, form, 409, taken=exc)
+    target = getattr(form, getattr(exc, "field", None) or "date", form.date)
+    target.errors = [*target.errors, str(exc)]
+    return _room_page(found, workspace, form, 400)
+
+
+@bp.get("/rooms/quote")
+@login_required
+def quote():
+    """The price and availability of what the booking form asks for: a page of its own (GET,
+    changing nothing), so Back from the next step never asks to resend a form."""
+    if not request.args:
+        return redirect(url_for(".search"))
+    workspace, found = _booking_room()
+    form = _booking_form(found, workspace, request.args)
     if not form.validate():
         return _room_page(found, workspace, form, 400)
     try:
-        slots = services.slots_for(
-            form.date.data,
-            form.start.data,
-            form.end.data,
-            form.repeat.data,
-            form.occurrences.data or 1,
+        checked = services.check_availability(
+            current_user, workspace, found.id, _booking_request(form)
         )
-        booking_request = services.BookingRequest(
-            slots=slots,
-            attendees=form.attendees.data,
-            layout=form.layout.data,
-            organisation_name=form.organisation_name.data,
-            claimed=CustomerType(form.organisation_type.data),
-        )
-        if form.step.data != "book":
-            _, quote = services.prepare(current_user, workspace, found.id, booking_request)
-            return render_template(
-                "rooms/quote.html",
-                room=found,
-                workspace=workspace,
-                form=form,
-                quote=quote,
-                slots=slots,
-                hold_minutes=services.hold_minutes(),
-            )
-        order, _ = services.book(current_user, workspace, found.id, booking_request)
+    except services.RoomError as exc:
+        return _refused(workspace, found.id, form, exc)
+    return render_template(
+        "rooms/quote.html",
+        room=found,
+        workspace=workspace,
+        form=form,
+        quote=checked.quote,
+        slots=checked.free,
+        clashes=checked.clashes,
+        hold_minutes=services.hold_minutes(),
+    )
+
+
+@bp.post("/rooms/book")
+@login_required
+def book():
+    """Hold and order what the quote page showed (step=book), skipping the dates it said were
+    taken. The room comes from the form and is checked again; the price is always computed
+    here, never taken from the form. Any other step is the quote: redirected to its page."""
+    workspace, found = _booking_room()
+    form = _booking_form(found, workspace, request.form)
+    if form.step.data != "book":
+        fields = ("workspace", "room_id", *BOOKING_FIELDS)
+        query = {name: request.form.get(name, "") for name in fields}
+        return redirect(url_for(".quote", **query), 303)
+    if not form.validate():
+        return _room_page(found, workspace, form, 400)
+    skip = set()
+    for text in request.form.getlist("skip")[: services.MAX_OCCURRENCES]:
+        try:
+            skip.add(date.fromisoformat(text))
+        except ValueError:
+            abort(400, description="The dates to leave out are not valid: check the price again.")
+    try:
+        order, _ = services.book(current_user, workspace, found.id, _booking_request(form, skip))
         # Read before the commit: afterwards the rows would reload outside their workspace.
         order_id, paid, room_name = order.id, order.status.value == "paid", found.name
-    except services.SlotTaken as exc:
-        db.session.rollback()
-        form.date.errors = [*form.date.errors, str(exc)]
-        found = services.get_public_room(workspace, int(room_id))  # reloaded in its workspace
-        return _room_page(found, workspace, form, 409, taken=exc)
     except services.RoomError as exc:
-        db.session.rollback()
-        target = getattr(form, exc.field or "date", form.date)
-        target.errors = [*target.errors, str(exc)]
-        found = services.get_public_room(workspace, int(room_id))
-        return _room_page(found, workspace, form, 400)
+        return _refused(workspace, found.id, form, exc)
     db.session.commit()
     if paid:
         flash("Your booking is confirmed. We have emailed you the details.", "success")
@@ -260,9 +322,27 @@ def my_bookings():
     )
 
 
-@bp.post("/account/bookings/<int:booking_id>/cancel")
+@bp.route("/account/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_booking(booking_id: int):
+    """GET asks first, saying which dates go and what refund follows; only its POST cancels."""
+    if request.method == "GET":
+        try:
+            terms = services.buyer_cancellation_terms(current_user, booking_id)
+        except services.NotFound:
+            abort(404, description="There is no such booking in your account.")
+        except services.RoomError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for(".my_bookings"))
+        return render_template(
+            "rooms/confirm_cancel.html",
+            terms=terms,
+            title=f"Cancel your booking of {terms.room.name}?",
+            consequences=_cancel_consequences(terms),
+            action=url_for(".cancel_booking", booking_id=booking_id),
+            button="Yes, cancel the booking",
+            back=url_for(".my_bookings"),
+        )
     try:
         cancellation = services.cancel_by_buyer(current_user, booking_id)
     except services.NotFound:
@@ -289,6 +369,29 @@ def cancel_booking(booking_id: int):
     else:
         flash("Your booking is cancelled. No refund is due under the room's policy.", "success")
     return redirect(url_for(".my_bookings"))
+
+
+def _cancel_consequences(terms) -> list[str]:
+    count = len(terms.dates)
+    lines = [
+        f"All {count} dates booked together are cancelled, and the room is free for others."
+        if count > 1
+        else "The booking is cancelled, and the room is free for others."
+    ]
+    if terms.refund_pence:
+        lines.append(
+            f"{billing.format_pence(terms.refund_pence)} is refunded to you, the way you paid."
+        )
+    elif terms.paid_pence:
+        lines.append(
+            f"No refund: the booking starts within {terms.room.cancellation_days} "
+            f"day{'' if terms.room.cancellation_days == 1 else 's'}, so the "
+            f"{billing.format_pence(terms.paid_pence)} you paid is not refunded."
+        )
+    else:
+        lines.append("Nothing was paid, so there is nothing to refund.")
+    lines.append("You cannot undo this: to use the room again, book it again.")
+    return lines
 
 
 # --- workspace admin ---------------------------------------------------------------------------
@@ -318,7 +421,7 @@ def _room_form_page(form: RoomForm, room=None, status: int = 200, photo_form=Non
         photos=services.list_photos(g.tenant, room.id) if room else [],
         photo_form=photo_form or PhotoForm(prefix="photo"),
         max_photos=services.MAX_PHOTOS,
-        photo_max_kb=services.photo_max_bytes() // 1024,
+        photo_max=limit_text(services.photo_max_bytes()),
         photo_max_pixels=services.PHOTO_MAX_PIXELS,
         weekdays=WEEKDAYS,
         accessibility=ACCESSIBILITY,
@@ -374,10 +477,18 @@ def rotate_feed(room_id: int):
 
 
 @admin_bp.post("/<int:room_id>/photos")
+@upload_view(services.photo_max_bytes)
 def upload_photo(room_id: int):
     found = services.get_room(g.tenant, room_id)
     services.require_role(current_user, g.tenant, Role.ADMIN, write=True)
-    photo_form = PhotoForm(prefix="photo")
+    photo_form, too_large = upload_form(
+        lambda **kw: PhotoForm(prefix="photo", **kw),
+        max_bytes=services.photo_max_bytes(),
+        field="photo",
+        noun="photo",
+    )
+    if too_large:
+        return _room_form_page(RoomForm(formdata=None, obj=found), found, 413, photo_form)
     if photo_form.validate_on_submit():
         try:
             services.add_photo(

@@ -92,12 +92,16 @@ def update_profile(user: User, workspace: Workspace, **fields: str | None) -> Wo
     return workspace
 
 
+def logo_max_bytes() -> int:
+    return int(current_app.config["LOGO_MAX_BYTES"])
+
+
 def check_logo(data: bytes) -> str:
     """The logo's content type, judged by its bytes (never its name): PNG or JPEG only."""
     try:
         return check_image(
             data,
-            max_bytes=current_app.config["LOGO_MAX_BYTES"],
+            max_bytes=logo_max_bytes(),
             max_pixels=LOGO_MAX_PIXELS,
             field="logo",
         )

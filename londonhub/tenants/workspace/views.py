@@ -22,6 +22,7 @@ from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role
 from londonhub.platform.core.params import page_arg
 from londonhub.platform.core.tenancy import Workspace, workspace_blueprint
+from londonhub.platform.core.uploads import upload_form, upload_view
 from londonhub.platform.core.workspaces import workspace_sections
 
 from . import services
@@ -107,10 +108,23 @@ def profile():
 
 
 @admin_bp.post("/logo")
+@upload_view(services.logo_max_bytes)
 def upload_logo():
     workspace = g.tenant
     services.require_role(current_user, workspace, Role.ADMIN, write=True)
-    logo_form = LogoForm(prefix="logo")
+    logo_form, too_large = upload_form(
+        lambda **kw: LogoForm(prefix="logo", **kw),
+        max_bytes=services.logo_max_bytes(),
+        field="logo",
+        noun="logo",
+    )
+    if too_large:
+        # The body was never read: the profile form shows what is saved, not the request.
+        return render_template(
+            "workspace/admin_profile.html",
+            form=ProfileForm(formdata=None, obj=workspace),
+            logo_form=logo_form,
+        ), 413
     if logo_form.validate_on_submit():
         try:
             services.set_logo(current_user, workspace, logo_form.logo.data.read())

@@ -20,7 +20,6 @@ WERKZEUG_405 = "The method is not allowed for the requested URL"
         ("get", "/no/such/page", 404, WERKZEUG_404),
         ("post", "/", 405, WERKZEUG_405),
         ("post", "/rooms", 405, WERKZEUG_405),
-        ("get", "/logout", 405, WERKZEUG_405),
     ],
 )
 def test_every_error_is_a_branded_page_in_our_words(client, method, path, status, stock) -> None:
@@ -30,6 +29,25 @@ def test_every_error_is_a_branded_page_in_our_words(client, method, path, status
     assert "Connecting Londoners" in response.text
     assert stock not in response.text
     assert "<h1>" in response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        ("/rooms/book", "/rooms"),
+        ("/logout", "/"),
+        ("/b/hackney/admin/members/invite", "/b/hackney/admin/members"),
+        ("/b/hackney/admin/rooms/blockouts", "/b/hackney/admin/rooms/"),
+    ],
+)
+def test_opening_a_post_only_address_goes_to_the_page_above_it(
+    client, make_workspace, path, target
+) -> None:
+    """Issue 10, item 7: a bookmarked or pasted form address is not a dead end (405)."""
+    make_workspace("hackney", "Hackney CVS")
+    response = client.get(path)
+    assert response.status_code == 303
+    assert response.headers["Location"].removeprefix("http://localhost") == target
 
 
 def test_missing_logo_is_a_branded_404(client, make_workspace) -> None:

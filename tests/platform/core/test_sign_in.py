@@ -140,8 +140,8 @@ def test_protected_page_sends_to_sign_in_and_back(client, member):
 def test_sign_out_is_post_only(client, auth, member):
     auth.login(member.email)
     response = client.get("/logout")
-    assert response.status_code == 405
-    assert "Connecting Londoners" in response.text  # the branded error page
+    assert response.status_code == 303  # sent to the home page, still signed in
+    assert response.headers["Location"] == "/"
     assert signed_in(client)
 
 

@@ -251,6 +251,29 @@ class TestSmallLimit:
         assert upload(client, room.id, image_bytes("PNG", (50, 50))).status_code == 302
         assert len(stored(hackney, room.id)) == 1
 
+    def test_photo_past_the_request_limit_comes_back_to_the_form(
+        self, client, auth, admin, hackney, room
+    ) -> None:
+        """Issue 10, item 6: a 3 MB body (over MAX_CONTENT_LENGTH) gets the form, not a 413 page."""
+        auth.login(ADMIN)
+        body = (
+            b'--b0undary\r\nContent-Disposition: form-data; name="photo-photo"; '
+            b'filename="big.png"\r\nContent-Type: image/png\r\n\r\n'
+            + b"\x89PNG\r\n\x1a\n"
+            + b"0" * (3 * 1024 * 1024)
+            + b"\r\n--b0undary--\r\n"
+        )
+        response = client.post(
+            f"/b/hackney/admin/rooms/{room.id}/photos",
+            data=body,
+            content_type="multipart/form-data; boundary=b0undary",
+        )
+        page = response.get_data(as_text=True)
+        assert response.status_code == 413
+        assert "The photo must be smaller than 4 KB" in page
+        assert 'enctype="multipart/form-data"' in page
+        assert stored(hackney, room.id) == []
+
 
 def test_default_size_limit_is_one_mebibyte(app) -> None:
     assert "ROOM_PHOTO_MAX_BYTES" not in app.config

@@ -150,6 +150,7 @@ def test_the_booking_pages_say_which_rate_and_why(
             "repeat": "none",
             "occurrences": 1,
         },
+        follow_redirects=True,  # to the quote's own page (post/redirect/get)
     ).get_data(as_text=True)
     assert "Business rate" in quote and "£120.00" in quote
     assert "Standard rate: said community or voluntary group, not verified" in quote

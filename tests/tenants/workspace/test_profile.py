@@ -343,11 +343,28 @@ class TestSmallLimits:
         assert upload(client, data).status_code == 302
         assert fresh_workspace("alpha").logo == data
 
-    def test_body_over_max_content_length_is_a_branded_413(self, client, auth, team) -> None:
+    @pytest.mark.parametrize("size", [80 * 1024, 3 * 1024 * 1024])
+    def test_too_large_logo_comes_back_to_the_form_with_the_limit(
+        self, client, auth, team, size
+    ) -> None:
+        """Issue 10, item 6: a body over the app's limit is not a bare 413 page."""
         auth.login(ALPHA_ADMIN)
-        response = upload(client, b"\x89PNG\r\n\x1a\n" + b"0" * (80 * 1024))
-        assert response.status_code == 413
+        body = (
+            b'--b0undary\r\nContent-Disposition: form-data; name="logo-logo"; filename="big.png"'
+            b"\r\nContent-Type: image/png\r\n\r\n"
+            + b"\x89PNG\r\n\x1a\n"
+            + b"0" * size
+            + b"\r\n--b0undary--\r\n"
+        )
+        response = client.post(
+            "/b/alpha/admin/logo",
+            data=body,
+            content_type="multipart/form-data; boundary=b0undary",
+        )
+        assert response.status_code in (400, 413)
         page = response.get_data(as_text=True)
-        assert "The file or form you sent is too large" in page
-        assert "Connecting Londoners" in page
+        assert "The logo must be smaller than 4 KB" in page  # the error on the field
+        assert 'id="logo-logo-error"' in page
+        assert 'enctype="multipart/form-data"' in page  # the form, not an error page
+        assert "smaller than 4 KB." in page  # the limit stated beside the field
         assert fresh_workspace("alpha").logo is None

@@ -37,33 +37,22 @@ from ..models import (
     CustomerType,
     Room,
 )
-from .conflicts import find_clashes, is_exclusion_violation, lapse_stale_holds, serialise_writes
-from .errors import NotFound, RoomError
+from .conflicts import (
+    find_clashes,
+    is_exclusion_violation,
+    lapse_stale_holds,
+    occupying,
+    serialise_writes,
+)
+from .errors import NotFound, RoomError, SlotTaken
 from .holds import check_hold_limits
+from .pricing import Quote, quote
 from .rates import rate_for
 from .rooms import get_public_room, get_room
 from .search import taken
-from .slots import Slot, check_slot, duration
+from .slots import Slot, check_slot, london
 
 ORDER_KIND = "room_booking"
-
-
-@dataclass(frozen=True)
-class QuoteLine:
-    description: str
-    pence: int
-
-
-@dataclass(frozen=True)
-class Quote:
-    lines: list[QuoteLine]
-    customer: CustomerType
-    #: Why this rate: shown to the buyer on the quote and kept on the booking for staff.
-    basis: str = ""
-
-    @property
-    def total_pence(self) -> int:
-        return sum(line.pence for line in self.lines)
 
 
 def check_attendees(room: Room, attendees: int, layout: str) -> None:
@@ -77,22 +66,6 @@ def check_attendees(room: Room, attendees: int, layout: str) -> None:
             f"{LAYOUTS[layout].lower()} layout",
             "attendees",
         )
-
-
-def quote(room: Room, slots: list[Slot], customer: CustomerType) -> Quote:
-    """The price on the server, in pence: hourly by the minute (rounded up to the penny),
-    capped at the day rate when there is one."""
-    hourly, day_rate = room.hourly_pence(customer), room.day_pence(customer)
-    lines = []
-    for slot in slots:
-        by_time = -(-hourly * slot.minutes // 60)
-        if day_rate is not None and day_rate < by_time:
-            text, pence = f"{slot.describe()}: day rate", day_rate
-        else:
-            text = f"{slot.describe()}: {duration(slot.minutes)} at {format_pence(hourly)} an hour"
-            pence = by_time
-        lines.append(QuoteLine(f"{room.name}, {text}", pence))
-    return Quote(lines, customer)
 
 
 def hold_minutes() -> int:
@@ -116,6 +89,8 @@ def prepare(
     RoomError naming the field."""
     if workspace.status != WorkspaceStatus.ACTIVE or workspace.is_hub:
         raise RoomError(f"{workspace.name} is not taking bookings at the moment", "date")
+    if not request.slots:
+        raise RoomError("There are no dates left to book: choose another date", "date")
     room = get_public_room(workspace, room_id)
     check_attendees(room, request.attendees, request.layout)
     for slot in request.slots:
@@ -123,6 +98,60 @@ def prepare(
     rate = rate_for(buyer, workspace, request.claimed)
     priced = quote(room, request.slots, rate.customer)
     return room, Quote(priced.lines, priced.customer, rate.basis)
+
+
+@dataclass
+class Availability:
+    """What a quote shows: the price of the dates that are free, and those that are taken."""
+
+    quote: Quote
+    free: list[Slot]
+    clashes: list[Slot]
+
+
+def _held_by(buyer: User, room: Room, slots: list[Slot]) -> list[Slot]:
+    """The slots this buyer holds already (unpaid), among those that clash."""
+    return [
+        slot
+        for slot in slots
+        if any(
+            b.buyer_user_id == buyer.id and b.status == BookingStatus.HELD
+            for b in occupying(room, slot.starts_at, slot.ends_at)
+        )
+    ]
+
+
+def check_availability(
+    buyer: User, workspace: Workspace, room_id: int, request: BookingRequest
+) -> Availability:
+    """Price only what can be booked now, checked against the room's bookings, holds and
+    block-outs (changing nothing). One date that is taken raises SlotTaken with alternatives;
+    a series lists its taken dates and prices the rest, or raises when every date is taken."""
+    room, priced = prepare(buyer, workspace, room_id, request)
+    clashing = set(find_clashes(room, request.slots))
+    if not clashing:
+        return Availability(priced, list(request.slots), [])
+    own = _held_by(buyer, room, [s for s in request.slots if s.starts_at in clashing])
+    if own:
+        # Back from the order page to this quote: the "clash" is the buyer's own hold.
+        raise SlotTaken(
+            f"You are already holding {room.name} on "
+            f"{', '.join(f'{london(s.starts_at):%d %b %Y}' for s in own)}: pay for it "
+            "from your orders",
+            sorted(clashing),
+            [],
+        )
+    if len(request.slots) == 1:
+        raise taken(room, request.slots, sorted(clashing))
+    if len(clashing) == len(request.slots):
+        raise SlotTaken(f"{room.name} is taken on every one of those dates", sorted(clashing), [])
+    free = [s for s in request.slots if s.starts_at not in clashing]
+    rest = quote(room, free, priced.customer)
+    return Availability(
+        Quote(rest.lines, rest.customer, priced.basis),
+        free,
+        [s for s in request.slots if s.starts_at in clashing],
+    )
 
 
 def book(
@@ -267,6 +296,53 @@ def get_buyer_booking(user: User, booking_id: int) -> Booking:
     if booking is None:
         raise NotFound("There is no such booking in your account")
     return booking
+
+
+@dataclass
+class CancellationTerms:
+    """What cancelling would do, shown before the buyer confirms: every date made with the
+    booking is cancelled, and `refund_pence` comes back under the room's policy."""
+
+    booking: Booking
+    room: Room
+    workspace: Workspace
+    dates: list[Booking]
+    paid_pence: int
+    refund_pence: int
+    #: Until when cancelling gets the full refund (None when the booking is free or it passed).
+    refund_until: datetime | None
+
+
+def buyer_cancellation_terms(user: User, booking_id: int) -> CancellationTerms:
+    """The consequences of `cancel_by_buyer` for this booking, changing nothing."""
+    booking = get_buyer_booking(user, booking_id)
+    seller = db.session.get(Workspace, booking.tenant_id)
+    if booking.status != BookingStatus.CONFIRMED or as_utc(booking.starts_at) <= utcnow():
+        raise RoomError("This booking cannot be cancelled now")
+    with tenant_context(seller.id):
+        room = db.session.scalar(select(Room).where(Room.id == booking.room_id))
+        order = (
+            db.session.scalar(select(Order).where(Order.id == booking.order_id))
+            if booking.order_id
+            else None
+        )
+        group = list(
+            db.session.scalars(
+                select(Booking)
+                .where(
+                    Booking.reference == booking.reference,
+                    Booking.status == BookingStatus.CONFIRMED,
+                )
+                .order_by(Booking.starts_at)
+            )
+        )
+        paid = order.total_pence if order is not None and order.is_settled else 0
+        refund = billing.refundable_now(order) if order is not None else 0
+    first = min(as_utc(b.starts_at) for b in group)
+    until = first - timedelta(days=room.cancellation_days)
+    return CancellationTerms(
+        booking, room, seller, group, paid, refund, until if paid and until > utcnow() else None
+    )
 
 
 @dataclass

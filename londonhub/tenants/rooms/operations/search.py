@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, or_, select, tuple_
 
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.tenancy import (
@@ -15,6 +15,7 @@ from londonhub.platform.core.tenancy import (
     tenant_context,
 )
 from londonhub.platform.core.timeutil import as_utc, utcnow
+from londonhub.platform.core.workspaces import borough_choices
 
 from ..models import (
     ACCESSIBILITY,
@@ -23,9 +24,11 @@ from ..models import (
     Booking,
     CustomerType,
     Room,
+    RoomPhoto,
 )
 from .conflicts import occupied_clause, occupying
 from .errors import RoomError, SlotTaken
+from .pricing import price_of
 from .slots import Slot, check_slot, format_minutes, london, minutes_of, to_utc
 
 PAGE_SIZE = 20
@@ -85,6 +88,10 @@ class SearchResult:
     workspace_name: str
     borough: str
     hourly_pence: int
+    #: The price of the searched window at this rate (None without a window).
+    total_pence: int | None = None
+    #: The room's first photo: (id, alt text), or None.
+    photo: tuple[int, str] | None = None
 
 
 @dataclass
@@ -112,7 +119,9 @@ def search_rooms(criteria: Criteria, page_size: int = PAGE_SIZE) -> SearchPage:
     if criteria.attendees:
         query = query.where(Room.capacity_max >= criteria.attendees)
     if criteria.borough:
-        query = query.where(Workspace.borough == criteria.borough)
+        # A workspace's slug; a borough's name still works (links shared before slugs).
+        wanted = criteria.borough.strip().lower()
+        query = query.where(or_(Workspace.slug == wanted, func.lower(Workspace.borough) == wanted))
     for name in criteria.accessibility:
         if name in ACCESSIBILITY:
             query = query.where(getattr(Room, name).is_(True))
@@ -158,23 +167,47 @@ def search_rooms(criteria: Criteria, page_size: int = PAGE_SIZE) -> SearchPage:
     query = query.order_by(*order).offset((page - 1) * page_size).limit(page_size + 1)
     with hub_scope("public room search: published rooms only", audit=False):
         rows = db.session.execute(query).all()
+    has_next = len(rows) > page_size
+    rows = rows[:page_size]
+    photos = _first_photos([room for room, *_ in rows])
+    window = criteria.window
     results = [
-        SearchResult(room, slug, name, borough, room.hourly_pence(criteria.customer))
-        for room, slug, name, borough in rows[:page_size]
-    ]
-    return SearchPage(results, page, len(rows) > page_size)
-
-
-def boroughs() -> list[str]:
-    """Boroughs with an active workspace, for the search form."""
-    return list(
-        db.session.scalars(
-            select(Workspace.borough)
-            .where(Workspace.status == WorkspaceStatus.ACTIVE, Workspace.is_hub.is_(False))
-            .distinct()
-            .order_by(Workspace.borough)
+        SearchResult(
+            room,
+            slug,
+            name,
+            borough,
+            room.hourly_pence(criteria.customer),
+            total_pence=(
+                price_of(room, [Slot(*window)], criteria.customer) if window is not None else None
+            ),
+            photo=photos.get((room.tenant_id, room.id)),
         )
-    )
+        for room, slug, name, borough in rows
+    ]
+    return SearchPage(results, page, has_next)
+
+
+def _first_photos(rooms: list[Room]) -> dict[tuple[int, int], tuple[int, str]]:
+    """Each room's first photo (id, alt text), for a page of results in one query."""
+    if not rooms:
+        return {}
+    keys = [(room.tenant_id, room.id) for room in rooms]
+    with hub_scope("public room search: photos of published rooms", audit=False):
+        rows = db.session.execute(
+            select(RoomPhoto.tenant_id, RoomPhoto.room_id, RoomPhoto.id, RoomPhoto.alt_text)
+            .where(tuple_(RoomPhoto.tenant_id, RoomPhoto.room_id).in_(keys))
+            .order_by(RoomPhoto.position, RoomPhoto.id)
+        ).all()
+    first: dict[tuple[int, int], tuple[int, str]] = {}
+    for tenant_id, room_id, photo_id, alt_text in rows:
+        first.setdefault((tenant_id, room_id), (photo_id, alt_text))
+    return first
+
+
+def boroughs() -> list[tuple[str, str]]:
+    """(slug, borough) of boroughs with an active workspace, for the search form."""
+    return borough_choices()
 
 
 @dataclass
