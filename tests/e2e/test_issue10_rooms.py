@@ -129,3 +129,49 @@ def test_too_large_logo_comes_back_to_the_form_with_the_limit(site: Site, world,
     site.submit(page.get_by_role("button", name="Upload logo"), status=413)
     assert "The logo must be smaller than 512 KB" in page.locator(".error-summary").inner_text()
     look(site, "logo-too-large")
+
+
+def test_borough_page_settings_and_notifications(site: Site, world) -> None:
+    """Items 11, 12 and 3: the owner sets the address, opening hours and booking horizon; the
+    borough page shows its rooms, a map link and the hours; staff choose their emails and see
+    a booking among their notifications."""
+    hackney, _, charity, room_id = world
+    page = site.page
+    site.sign_in(OWNER, PASSWORD)
+    site.goto("/b/hackney/admin/profile")
+    page.get_by_label("Street address").fill("12 Mare Street, Hackney")
+    page.get_by_label("Postcode").fill("E8 1DY")
+    page.get_by_label("Opening hours").fill("Monday to Friday, 9:30 to 17:00")
+    page.get_by_label("How far ahead rooms can be booked").select_option("92")
+    site.submit(page.get_by_role("button", name="Save profile"))
+    look(site, "profile-where-and-when")
+
+    site.goto("/b/hackney/")
+    main = page.get_by_role("main")
+    assert "Monday to Friday, 9:30 to 17:00" in main.inner_text()
+    link = page.get_by_role("link", name="See Hackney CVS on OpenStreetMap")
+    assert link.get_attribute("href").startswith("https://www.openstreetmap.org/search?query=")
+    assert main.get_by_role("link", name="Main hall, Hackney Community Centre").count() == 1
+    look(site, "borough-page")
+
+    site.goto("/b/hackney/admin/notifications")
+    page.get_by_label("A room is booked, or held for payment").uncheck()
+    site.submit(page.get_by_role("button", name="Save"))
+    assert not page.get_by_label("A room is booked, or held for payment").is_checked()
+    look(site, "staff-emails")
+
+    day = rooms.london(utcnow()).date() + timedelta(days=10)
+    request = rooms.BookingRequest(
+        slots=rooms.slots_for(day, time(10), time(12)),
+        attendees=20,
+        layout="theatre",
+        organisation_name="Hackney Food Bank",
+    )
+    rooms.book(charity, hackney, room_id, request)
+    db.session.commit()
+    site.goto("/account")
+    site.submit(page.get_by_role("link", name="Notifications (1 new)"))
+    assert "Hackney Food Bank" in page.get_by_role("main").inner_text()
+    look(site, "notifications")
+    site.submit(page.get_by_role("button", name="Mark all 1 as read"))
+    assert "New" not in page.get_by_role("list").filter(has_text="Hackney Food Bank").inner_text()

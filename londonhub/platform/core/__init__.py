@@ -16,6 +16,8 @@ def init_core(app: Flask) -> None:
         health,
         jobs,
         navigation,
+        notification_views,
+        notifications,
         params,
         ratelimit,
         rls,
@@ -59,6 +61,7 @@ def init_core(app: Flask) -> None:
     app.register_blueprint(health.bp)
     cli.init_app(app)
     navigation.init_app(app)
+    notification_views.init_app(app)
     rls.init_app(app)
     storage.init_app(app)
 

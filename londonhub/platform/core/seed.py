@@ -76,6 +76,7 @@ LONDON_WORKSPACES: list[tuple[str, str, str, WorkspaceKind]] = [
 
 #: slug -> (street address, town or district, postcode): a plausible demo address in each
 #: borough, with a postcode district that lies in it (Hackney is E8, not Hammersmith's W6).
+DEMO_OPENING_HOURS = "Monday to Friday, 9:30 to 17:00.\nClosed on bank holidays."
 DEMO_ADDRESSES: dict[str, tuple[str, str, str]] = {
     "barking-and-dagenham": ("12 East Street", "Barking", "IG11 8EQ"),
     "barnet": ("40 The Burroughs", "Hendon", "NW4 4BE"),
@@ -163,6 +164,10 @@ def seed_demo() -> dict[str, int]:
                 f"{borough}: advice, training, funding news, volunteering and meeting space."
             )
             workspace.contact_email = f"hello@{slug}.example.org"
+        if workspace.address is None and slug in DEMO_ADDRESSES:
+            street, town, postcode = DEMO_ADDRESSES[slug]
+            workspace.address, workspace.postcode = f"{street}, {town}", postcode
+            workspace.opening_hours = DEMO_OPENING_HOURS
         owner = _ensure_user(f"admin@{slug}.example.org", f"{borough} Administrator", password)
         has_membership = db.session.scalar(
             select(Membership.id).where(

@@ -111,6 +111,15 @@ class Workspace(db.Model):
     stripe_charges_enabled: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    #: Where people find the workspace: its page shows them with a map link (OpenStreetMap).
+    address: Mapped[str | None] = mapped_column(String(300))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    #: Free text as people write it ("Monday to Friday, 9:30 to 17:00"), shown on its page.
+    opening_hours: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: How far ahead its rooms can be booked, in days from today.
+    booking_horizon_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
+    #: Events its staff are not emailed about (comma-separated keys; see core.notifications).
+    staff_email_off: Mapped[str] = mapped_column(String(300), default="", server_default="")
     #: The hub's own row: it sells hub items and holds the fees. Never a borough's page.
     is_hub: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -10,20 +10,13 @@ from .operations.bookings import (
     ORDER_KIND,
     Availability,
     BookingRequest,
-    BuyerBooking,
-    Cancellation,
-    CancellationTerms,
     book,
-    buyer_cancellation_terms,
-    cancel_by_buyer,
     check_attendees,
     check_availability,
-    finish_refund,
-    get_buyer_booking,
+    check_horizon,
     hold_minutes,
-    list_buyer_bookings,
+    last_bookable_day,
     prepare,
-    within_policy,
 )
 from .operations.calendar import (
     CalendarEntry,
@@ -33,6 +26,18 @@ from .operations.calendar import (
     export_rows,
     feed_bookings,
     get_booking,
+    workspace_cancellation_terms,
+)
+from .operations.cancellations import (
+    BuyerBooking,
+    Cancellation,
+    CancellationTerms,
+    buyer_cancellation_terms,
+    cancel_by_buyer,
+    finish_refund,
+    get_buyer_booking,
+    list_buyer_bookings,
+    within_policy,
 )
 from .operations.conflicts import occupied_clause
 from .operations.errors import (
@@ -68,6 +73,7 @@ from .operations.rooms import (
     ROOM_FIELDS,
     get_public_room,
     get_room,
+    list_published_rooms,
     list_rooms,
     rotate_feed,
     save_room,
@@ -112,6 +118,8 @@ __all__ = [
     "Alternative",
     "Availability",
     "check_availability",
+    "check_horizon",
+    "last_bookable_day",
     "BookingRequest",
     "BuyerBooking",
     "CalendarEntry",
@@ -161,6 +169,7 @@ __all__ = [
     "hold_minutes",
     "list_buyer_bookings",
     "list_photos",
+    "list_published_rooms",
     "list_rooms",
     "london",
     "minutes_of",
@@ -179,4 +188,5 @@ __all__ = [
     "to_utc",
     "week_availability",
     "within_policy",
+    "workspace_cancellation_terms",
 ]

@@ -1,10 +1,11 @@
-"""Room pages: London-wide search, room pages, booking, the buyer's bookings, workspace admin.
+"""Room pages: London-wide search, room pages and the workspace admin.
 
 Thin: parse a form, call one service, render or redirect. Domain errors map to answers:
 not found (and another workspace's object) 404, no permission 403, bad input the form again.
 
-Over 400 lines for now: three blueprints (public, buyer, workspace admin) of thin views. The
-next step is one module per blueprint, as the rate-request views already are (`rate_views`).
+The booking flow and the buyer's bookings are in `booking_views` (on this module's `bp`), the
+rate requests in `rate_views`. Still over 400 lines: the workspace admin's views are the next
+module to split off.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from datetime import date, timedelta
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     g,
     redirect,
@@ -24,22 +24,21 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from londonhub.billing import services as billing
 from londonhub.integrations.oidc.services import partner_of
 from londonhub.platform.core.access import public, require_workspace_role
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role, has_role
-from londonhub.platform.core.params import date_arg, int_arg, page_arg
-from londonhub.platform.core.tenancy import get_workspace_by_slug, workspace_blueprint
+from londonhub.platform.core.params import BadParameter, date_arg, int_arg, page_arg
+from londonhub.platform.core.tenancy import workspace_blueprint
 from londonhub.platform.core.timeutil import utcnow
 from londonhub.platform.core.uploads import limit_text, upload_form, upload_view
 
 from . import services
 from .calendar import room_feed
 from .forms import (
-    BOOKING_FIELDS,
     BlockoutForm,
     BookingForm,
     PhotoForm,
@@ -116,14 +115,29 @@ def search():
     ), (200 if valid else 400)
 
 
+def workspace_section(workspace):
+    """The workspace page's rooms (registered in init_app): what it offers for booking."""
+    if workspace.is_hub:
+        return None
+    return "rooms/_workspace_section.html", {"rooms": services.list_published_rooms(workspace)}
+
+
 # --- public: a room ----------------------------------------------------------------------------
 
 
 def _week_param() -> date:
-    return date_arg("week", date_arg("date", _today()))
+    """The week shown: `week`, else the week of the date being booked (a search's or a
+    quote's), else this week. A booking date out of range is the form's error, not a 400."""
+    week = date_arg("week")
+    if week is None:
+        try:
+            week = date_arg("date")
+        except BadParameter:
+            week = None
+    return week or _today()
 
 
-def _room_page(room, workspace, form: BookingForm, status: int = 200, taken=None):
+def room_page(room, workspace, form: BookingForm, status: int = 200, taken=None):
     week = _week_param()
     monday = week - timedelta(days=week.weekday())
     return render_template(
@@ -142,11 +156,12 @@ def _room_page(room, workspace, form: BookingForm, status: int = 200, taken=None
         format_minutes=services.format_minutes,
         taken=taken,
         bookable=workspace.is_active,
+        last_day=services.last_bookable_day(workspace),
         photos=services.list_photos(workspace, room.id),
     ), status
 
 
-def _booking_form(room, workspace, formdata=None) -> BookingForm:
+def booking_form(room, workspace, formdata=None) -> BookingForm:
     """The booking form on `formdata` (a quote's query string or the hold's POST); without
     it, prefilled from the search that led here (date, times, people), each only if valid."""
     # Only the hold (a POST) changes anything: the quote and room pages are GETs, no token.
@@ -171,7 +186,7 @@ def _booking_form(room, workspace, formdata=None) -> BookingForm:
 @public
 def room(room_id: int):
     found = services.get_public_room(g.tenant, room_id)
-    return _room_page(found, g.tenant, _booking_form(found, g.tenant))
+    return room_page(found, g.tenant, booking_form(found, g.tenant))
 
 
 @public_bp.get("/<int:room_id>/photos/<int:photo_id>")
@@ -198,199 +213,27 @@ def feed(room_id: int, feed_token: str):
     return response
 
 
-# --- booking -----------------------------------------------------------------------------------
-
-
-def _booking_room():
-    """The workspace and room a booking form names (in its query or its POST), or 404."""
-    values = request.form if request.method == "POST" else request.args
-    workspace = get_workspace_by_slug(values.get("workspace", ""))
-    room_id = values.get("room_id", "")
-    if workspace is None or workspace.is_hub or not room_id.isdigit() or len(room_id) > 18:
-        abort(404)
-    g.tenant = workspace  # the room's workspace banner
-    try:
-        return workspace, services.get_public_room(workspace, int(room_id))
-    except services.NotFound:
-        abort(404)
-
-
-def _booking_request(form: BookingForm, skip: set[date] | None = None):
-    slots = services.slots_for(
-        form.date.data,
-        form.start.data,
-        form.end.data,
-        form.repeat.data,
-        form.occurrences.data or 1,
-    )
-    return services.BookingRequest(
-        slots=[s for s in slots if services.london(s.starts_at).date() not in (skip or set())],
-        attendees=form.attendees.data,
-        layout=form.layout.data,
-        organisation_name=form.organisation_name.data,
-        claimed=CustomerType(form.organisation_type.data),
-    )
-
-
-def _refused(workspace, room_id: int, form: BookingForm, exc: Exception):
-    """The room page again, the problem on its field (a taken time with alternatives)."""
-    db.session.rollback()
-    found = services.get_public_room(workspace, room_id)  # reloaded in its workspace
-    if isinstance(exc, services.SlotTaken):
-        form.date.errors = [*form.date.errors, str(exc)]
-        return _room_page(found, workspace, form, 409, taken=exc)
-    target = getattr(form, getattr(exc, "field", None) or "date", form.date)
-    target.errors = [*target.errors, str(exc)]
-    return _room_page(found, workspace, form, 400)
-
-
-@bp.get("/rooms/quote")
-@login_required
-def quote():
-    """The price and availability of what the booking form asks for: a page of its own (GET,
-    changing nothing), so Back from the next step never asks to resend a form."""
-    if not request.args:
-        return redirect(url_for(".search"))
-    workspace, found = _booking_room()
-    form = _booking_form(found, workspace, request.args)
-    if not form.validate():
-        return _room_page(found, workspace, form, 400)
-    try:
-        checked = services.check_availability(
-            current_user, workspace, found.id, _booking_request(form)
-        )
-    except services.RoomError as exc:
-        return _refused(workspace, found.id, form, exc)
-    return render_template(
-        "rooms/quote.html",
-        room=found,
-        workspace=workspace,
-        form=form,
-        quote=checked.quote,
-        slots=checked.free,
-        clashes=checked.clashes,
-        hold_minutes=services.hold_minutes(),
-    )
-
-
-@bp.post("/rooms/book")
-@login_required
-def book():
-    """Hold and order what the quote page showed (step=book), skipping the dates it said were
-    taken. The room comes from the form and is checked again; the price is always computed
-    here, never taken from the form. Any other step is the quote: redirected to its page."""
-    workspace, found = _booking_room()
-    form = _booking_form(found, workspace, request.form)
-    if form.step.data != "book":
-        fields = ("workspace", "room_id", *BOOKING_FIELDS)
-        query = {name: request.form.get(name, "") for name in fields}
-        return redirect(url_for(".quote", **query), 303)
-    if not form.validate():
-        return _room_page(found, workspace, form, 400)
-    skip = set()
-    for text in request.form.getlist("skip")[: services.MAX_OCCURRENCES]:
-        try:
-            skip.add(date.fromisoformat(text))
-        except ValueError:
-            abort(400, description="The dates to leave out are not valid: check the price again.")
-    try:
-        order, _ = services.book(current_user, workspace, found.id, _booking_request(form, skip))
-        # Read before the commit: afterwards the rows would reload outside their workspace.
-        order_id, paid, room_name = order.id, order.status.value == "paid", found.name
-    except services.RoomError as exc:
-        return _refused(workspace, found.id, form, exc)
-    db.session.commit()
-    if paid:
-        flash("Your booking is confirmed. We have emailed you the details.", "success")
-        return redirect(url_for("rooms.my_bookings"))
-    flash(
-        f"We are holding {room_name} for you for {services.hold_minutes()} minutes. "
-        "Pay now to confirm the booking.",
-        "success",
-    )
-    return redirect(url_for("billing.buyer_order", order_id=order_id))
-
-
-# --- the buyer's bookings ----------------------------------------------------------------------
-
-
-@bp.get("/account/bookings")
-@login_required
-def my_bookings():
-    return render_template(
-        "rooms/my_bookings.html", items=services.list_buyer_bookings(current_user)
-    )
-
-
-@bp.route("/account/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
-@login_required
-def cancel_booking(booking_id: int):
-    """GET asks first, saying which dates go and what refund follows; only its POST cancels."""
-    if request.method == "GET":
-        try:
-            terms = services.buyer_cancellation_terms(current_user, booking_id)
-        except services.NotFound:
-            abort(404, description="There is no such booking in your account.")
-        except services.RoomError as exc:
-            flash(str(exc), "error")
-            return redirect(url_for(".my_bookings"))
-        return render_template(
-            "rooms/confirm_cancel.html",
-            terms=terms,
-            title=f"Cancel your booking of {terms.room.name}?",
-            consequences=_cancel_consequences(terms),
-            action=url_for(".cancel_booking", booking_id=booking_id),
-            button="Yes, cancel the booking",
-            back=url_for(".my_bookings"),
-        )
-    try:
-        cancellation = services.cancel_by_buyer(current_user, booking_id)
-    except services.NotFound:
-        db.session.rollback()
-        abort(404, description="There is no such booking in your account.")
-    except services.RoomError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".my_bookings"))
-    db.session.commit()  # the refund row exists before Stripe hears of it
-    if cancellation.refund_id is not None:
-        try:
-            services.finish_refund(cancellation)
-        except billing.BillingError as exc:
-            db.session.commit()
-            flash(str(exc), "error")
-            return redirect(url_for(".my_bookings"))
-        db.session.commit()
-        flash(
-            f"Your booking is cancelled and {billing.format_pence(cancellation.refund_pence)} "
-            "is being refunded.",
-            "success",
-        )
-    else:
-        flash("Your booking is cancelled. No refund is due under the room's policy.", "success")
-    return redirect(url_for(".my_bookings"))
-
-
-def _cancel_consequences(terms) -> list[str]:
+def _staff_cancel_consequences(terms) -> list[str]:
     count = len(terms.dates)
     lines = [
-        f"All {count} dates booked together are cancelled, and the room is free for others."
+        f"All {count} dates booked together are cancelled, and the room is free again."
         if count > 1
-        else "The booking is cancelled, and the room is free for others."
+        else "The booking is cancelled, and the room is free again."
     ]
     if terms.refund_pence:
         lines.append(
-            f"{billing.format_pence(terms.refund_pence)} is refunded to you, the way you paid."
+            f"The buyer is refunded {billing.format_pence(terms.refund_pence)} of the "
+            f"{billing.format_pence(terms.paid_pence)} they paid."
         )
     elif terms.paid_pence:
         lines.append(
-            f"No refund: the booking starts within {terms.room.cancellation_days} "
-            f"day{'' if terms.room.cancellation_days == 1 else 's'}, so the "
-            f"{billing.format_pence(terms.paid_pence)} you paid is not refunded."
+            f"No refund: the cancellation policy gives none now, so the "
+            f"{billing.format_pence(terms.paid_pence)} paid is kept. To refund it anyway, "
+            "refund the order from Income."
         )
     else:
-        lines.append("Nothing was paid, so there is nothing to refund.")
-    lines.append("You cannot undo this: to use the room again, book it again.")
+        lines.append("Nothing was paid: the unpaid order is cancelled.")
+    lines.append("Your staff are told; this cannot be undone.")
     return lines
 
 
@@ -569,9 +412,28 @@ def add_blockout():
     return redirect(url_for(".calendar", date=form.date.data.isoformat()))
 
 
-@admin_bp.post("/bookings/<int:booking_id>/cancel")
+@admin_bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 def cancel(booking_id: int):
+    """A booking: GET asks first (which dates, what refund); its POST cancels. A block-out is
+    removed by its button at once: nobody loses anything."""
     services.get_booking(g.tenant, booking_id)
+    if request.method == "GET":
+        try:
+            terms = services.workspace_cancellation_terms(current_user, g.tenant, booking_id)
+        except services.RoomError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for(".calendar"))
+        return render_template(
+            "rooms/confirm_cancel.html",
+            terms=terms,
+            title=f"Cancel {terms.dates[0].organisation_name}'s booking of {terms.room.name}?",
+            consequences=_staff_cancel_consequences(terms),
+            action=url_for(".cancel", booking_id=booking_id),
+            button="Yes, cancel the booking",
+            back=url_for(
+                ".calendar", date=services.london(terms.booking.starts_at).date().isoformat()
+            ),
+        )
     try:
         cancellation = services.cancel_by_workspace(current_user, g.tenant, booking_id)
     except (services.RoomError, billing.BillingError) as exc:

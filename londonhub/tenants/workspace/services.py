@@ -7,6 +7,7 @@ largest part) are the seam to split along next."""
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from londonhub.platform.brand.colours import accent_problem
-from londonhub.platform.core import errors
+from londonhub.platform.core import errors, notifications
 from londonhub.platform.core.audit import record
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import (
@@ -39,6 +40,7 @@ from .models import Invitation, InvitationStatus
 INVITE = "workspace-invite"
 LOGO_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
 LOGO_MAX_PIXELS = 2000
+MIN_HORIZON_DAYS, MAX_HORIZON_DAYS = 7, 3 * 365
 
 
 class NotAllowed(errors.NotAllowed):
@@ -66,7 +68,8 @@ def require_role(user: User, workspace: Workspace, minimum: Role, *, write: bool
 # --- profile ---------------------------------------------------------------------------------
 
 
-def update_profile(user: User, workspace: Workspace, **fields: str | None) -> Workspace:
+def update_profile(user: User, workspace: Workspace, **fields: str | int | None) -> Workspace:
+    """The public profile (what the workspace page shows) and its booking horizon."""
     require_role(user, workspace, Role.ADMIN, write=True)
     problem = accent_problem(fields.get("accent_colour") or "")
     if problem:
@@ -78,6 +81,22 @@ def update_profile(user: User, workspace: Workspace, **fields: str | None) -> Wo
         "website": (fields.get("website") or "").strip() or None,
         "accent_colour": (fields.get("accent_colour") or "").lower(),
     }
+    # Where and when (issue 10, item 11): changed only when given.
+    if "address" in fields:
+        values["address"] = (fields.get("address") or "").strip() or None
+    if "postcode" in fields:
+        values["postcode"] = (fields.get("postcode") or "").strip().upper() or None
+    if "opening_hours" in fields:
+        values["opening_hours"] = (fields.get("opening_hours") or "").strip()
+    if "booking_horizon_days" in fields:
+        days = int(fields["booking_horizon_days"] or 0)
+        if not MIN_HORIZON_DAYS <= days <= MAX_HORIZON_DAYS:
+            raise AdminError(
+                f"Choose how far ahead rooms can be booked: {MIN_HORIZON_DAYS} days to "
+                f"{MAX_HORIZON_DAYS // 365} years",
+                "booking_horizon_days",
+            )
+        values["booking_horizon_days"] = days
     changed = [name for name, value in values.items() if getattr(workspace, name) != value]
     for name, value in values.items():
         setattr(workspace, name, value)
@@ -90,6 +109,33 @@ def update_profile(user: User, workspace: Workspace, **fields: str | None) -> Wo
     )
     db.session.flush()
     return workspace
+
+
+def set_staff_emails(user: User, workspace: Workspace, events: set[str]) -> Workspace:
+    """Choose the events the workspace's staff are emailed about (all by default); everyone
+    still sees every event among their notifications on the site."""
+    require_role(user, workspace, Role.ADMIN, write=True)
+    unknown = events - set(notifications.STAFF_EVENTS)
+    if unknown:
+        raise AdminError("Choose events from the list", "events")
+    notifications.set_emailed_events(workspace, events)
+    record(
+        "workspace.staff_emails",
+        f"Staff of {workspace.name} are emailed about: " + (", ".join(sorted(events)) or "nothing"),
+        workspace=workspace,
+        actor=user,
+    )
+    db.session.flush()
+    return workspace
+
+
+def map_link(workspace: Workspace) -> str | None:
+    """An OpenStreetMap search for the workspace's address: a plain link, no map script on
+    our pages (nothing is loaded from elsewhere until the person follows it)."""
+    where = ", ".join(part for part in (workspace.address, workspace.postcode) if part)
+    if not where:
+        return None
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": where})
 
 
 def logo_max_bytes() -> int:

@@ -16,9 +16,10 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm import undefer
 
-from londonhub.platform.core import audit, support
+from londonhub.platform.core import audit, notifications, support
 from londonhub.platform.core.access import public, require_workspace_role
 from londonhub.platform.core.extensions import db
+from londonhub.platform.core.forms import choices
 from londonhub.platform.core.identity import Role
 from londonhub.platform.core.params import page_arg
 from londonhub.platform.core.tenancy import Workspace, workspace_blueprint
@@ -26,7 +27,7 @@ from londonhub.platform.core.uploads import upload_form, upload_view
 from londonhub.platform.core.workspaces import workspace_sections
 
 from . import services
-from .forms import InviteForm, LogoForm, ProfileForm, RoleForm
+from .forms import InviteForm, LogoForm, ProfileForm, RoleForm, StaffEmailForm
 
 public_bp = workspace_blueprint("workspace", __name__, template_folder="templates")
 admin_bp = workspace_blueprint("workspace_admin", __name__, "/admin", template_folder="templates")
@@ -40,7 +41,10 @@ invites_bp = Blueprint("workspace_invites", __name__, template_folder="templates
 @public
 def home():
     return render_template(
-        "workspace/home.html", workspace=g.tenant, sections=workspace_sections(g.tenant)
+        "workspace/home.html",
+        workspace=g.tenant,
+        sections=workspace_sections(g.tenant),
+        map_link=services.map_link(g.tenant),
     )
 
 
@@ -93,6 +97,10 @@ def profile():
                         "contact_phone",
                         "website",
                         "accent_colour",
+                        "address",
+                        "postcode",
+                        "opening_hours",
+                        "booking_horizon_days",
                     )
                 },
             )
@@ -162,6 +170,28 @@ def delete_logo():
     db.session.commit()
     flash("Your logo has been removed.", "success")
     return redirect(url_for(".profile"))
+
+
+@admin_bp.route("/notifications", methods=["GET", "POST"])
+def notification_settings():
+    """Which events the staff are emailed about; every member also sees them on the site."""
+    services.require_role(current_user, g.tenant, Role.ADMIN)
+    form = StaffEmailForm()
+    form.events.choices = choices(notifications.STAFF_EVENTS.items())
+    if request.method == "GET":
+        form.events.data = sorted(notifications.emailed_events(g.tenant))
+    elif form.validate_on_submit():
+        try:
+            services.set_staff_emails(current_user, g.tenant, set(form.events.data or []))
+        except services.AdminError as exc:
+            db.session.rollback()
+            form.events.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Your staff email choices have been saved.", "success")
+            return redirect(url_for(".notification_settings"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("workspace/admin_notifications.html", form=form), status
 
 
 @admin_bp.get("/members")

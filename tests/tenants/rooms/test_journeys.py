@@ -215,3 +215,27 @@ def test_search_takes_slugs_and_carries_the_window_to_the_room(
     page = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert f'value="{day.isoformat()}"' in page
     assert 'value="10:00"' in page and 'value="12:00"' in page and 'value="12"' in page
+
+
+def test_staff_cancel_asks_first_and_states_the_refund(
+    make_room, hackney, buyer, admin, make_user, client, auth
+) -> None:
+    from .conftest import ADMIN
+
+    room = make_room(cancellation_days=7)
+    order_id, (booking_id,) = book(buyer, hackney, room.id, request_for(future_day(14)))
+    billing.mark_paid(admin, hackney, order_id, "BACS 1")
+    db.session.commit()
+    auth.login(ADMIN)
+    url = f"/b/hackney/admin/rooms/bookings/{booking_id}/cancel"
+    calendar = client.get(f"/b/hackney/admin/rooms/calendar?date={future_day(14).isoformat()}")
+    assert f'href="{url}"' in calendar.get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert "Cancel Hackney Food Bank&#39;s booking of Main hall?" in page
+    assert "The buyer is refunded £40.00 of the £40.00 they paid." in page
+    assert _statuses(hackney) == [BookingStatus.CONFIRMED]
+    assert client.post(url).status_code == 302
+    assert order_of(hackney, order_id).status == OrderStatus.REFUNDED
+    make_user("staff@hackney.example.org", workspace=hackney, role="staff")
+    auth.login("staff@hackney.example.org")
+    assert client.get(url).status_code == 403

@@ -1,5 +1,5 @@
-"""Quote, hold and book a room (all dates or none), and the buyer's own bookings and
-cancellations.
+"""Quote, hold and book a room (all dates or none). The buyer's own bookings and their
+cancellation are in `cancellations`.
 
 Plain functions: each takes the workspace explicitly, checks permission first when a person
 acts, raises a domain error with a message for a person, and flushes; the caller commits."""
@@ -7,12 +7,10 @@ acts, raises a domain error with a message for a person, and flushes; the caller
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from londonhub.billing import services as billing
@@ -20,14 +18,12 @@ from londonhub.billing.models import Order
 from londonhub.platform.core.audit import record
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import User
-from londonhub.platform.core.money import format_pence
 from londonhub.platform.core.tenancy import (
     Workspace,
     WorkspaceStatus,
-    hub_scope,
     tenant_context,
 )
-from londonhub.platform.core.timeutil import as_utc, utcnow
+from londonhub.platform.core.timeutil import utcnow
 
 from ..models import (
     LAYOUTS,
@@ -37,6 +33,7 @@ from ..models import (
     CustomerType,
     Room,
 )
+from . import notices
 from .conflicts import (
     find_clashes,
     is_exclusion_violation,
@@ -44,7 +41,7 @@ from .conflicts import (
     occupying,
     serialise_writes,
 )
-from .errors import NotFound, RoomError, SlotTaken
+from .errors import RoomError, SlotTaken
 from .holds import check_hold_limits
 from .pricing import Quote, quote
 from .rates import rate_for
@@ -65,6 +62,24 @@ def check_attendees(room: Room, attendees: int, layout: str) -> None:
             f"{room.name} holds at most {room.capacity(layout)} people in the "
             f"{LAYOUTS[layout].lower()} layout",
             "attendees",
+        )
+
+
+def last_bookable_day(workspace: Workspace, now: datetime | None = None) -> date:
+    """The last day (London time) the workspace takes bookings for: its booking horizon."""
+    return london(now or utcnow()).date() + timedelta(days=workspace.booking_horizon_days)
+
+
+def check_horizon(workspace: Workspace, slots: list[Slot], now: datetime | None = None) -> None:
+    """Refuse dates past how far ahead the workspace takes bookings (issue 10, item 12)."""
+    last = last_bookable_day(workspace, now)
+    late = [slot for slot in slots if london(slot.starts_at).date() > last]
+    if late:
+        first = london(late[0].starts_at)
+        raise RoomError(
+            f"{workspace.name} takes bookings up to {last.day} {last:%B %Y}: "
+            f"{first.day} {first:%B %Y} is too far ahead",
+            "date" if len(late) == len(slots) else "occurrences",
         )
 
 
@@ -95,6 +110,7 @@ def prepare(
     check_attendees(room, request.attendees, request.layout)
     for slot in request.slots:
         check_slot(room, slot)
+    check_horizon(workspace, request.slots)
     rate = rate_for(buyer, workspace, request.claimed)
     priced = quote(room, request.slots, rate.customer)
     return room, Quote(priced.lines, priced.customer, rate.basis)
@@ -233,6 +249,7 @@ def book(
         for booking in bookings:
             booking.order_id = order.id
         db.session.flush()
+    notices.booked(workspace, room, buyer, bookings, held=bool(priced.total_pence))
     record(
         "rooms.held",
         f"Held {room.name} for {buyer.email}: {description}",
@@ -241,168 +258,3 @@ def book(
         order_id=order.id,
     )
     return order, bookings
-
-
-def within_policy(room: Room, bookings: Iterable[Booking], now: datetime | None = None) -> bool:
-    """Full refund when the first booking starts at least cancellation_days from now."""
-    now = now or utcnow()
-    starts = [as_utc(b.starts_at) for b in bookings]
-    return bool(starts) and min(starts) - now >= timedelta(days=room.cancellation_days)
-
-
-@dataclass
-class BuyerBooking:
-    booking: Booking
-    room: Room
-    workspace: Workspace
-    order: Order | None
-    cancellable: bool
-    refund_pence: int
-
-
-def list_buyer_bookings(user: User) -> list[BuyerBooking]:
-    """This person's own bookings across London, newest first, in one query."""
-    with hub_scope("a buyer's own room bookings", audit=False):
-        rows = db.session.execute(
-            select(Booking, Room, Workspace, Order)
-            .join(Room, and_(Room.tenant_id == Booking.tenant_id, Room.id == Booking.room_id))
-            .join(Workspace, Workspace.id == Booking.tenant_id)
-            .outerjoin(
-                Order, and_(Order.tenant_id == Booking.tenant_id, Order.id == Booking.order_id)
-            )
-            .where(Booking.buyer_user_id == user.id, Booking.kind == BookingKind.BOOKING)
-            .order_by(Booking.starts_at.desc(), Booking.id.desc())
-        ).all()
-    now = utcnow()
-    result = []
-    for booking, room, workspace, order in rows:
-        live = booking.status == BookingStatus.CONFIRMED and as_utc(booking.starts_at) > now
-        refund = 0
-        if live and order is not None and order.is_settled and within_policy(room, [booking]):
-            refund = order.refundable_pence
-        result.append(BuyerBooking(booking, room, workspace, order, live, refund))
-    return result
-
-
-def get_buyer_booking(user: User, booking_id: int) -> Booking:
-    with hub_scope("a buyer's own room booking", audit=False):
-        booking = db.session.scalar(
-            select(Booking).where(
-                Booking.id == booking_id,
-                Booking.buyer_user_id == user.id,
-                Booking.kind == BookingKind.BOOKING,
-            )
-        )
-    if booking is None:
-        raise NotFound("There is no such booking in your account")
-    return booking
-
-
-@dataclass
-class CancellationTerms:
-    """What cancelling would do, shown before the buyer confirms: every date made with the
-    booking is cancelled, and `refund_pence` comes back under the room's policy."""
-
-    booking: Booking
-    room: Room
-    workspace: Workspace
-    dates: list[Booking]
-    paid_pence: int
-    refund_pence: int
-    #: Until when cancelling gets the full refund (None when the booking is free or it passed).
-    refund_until: datetime | None
-
-
-def buyer_cancellation_terms(user: User, booking_id: int) -> CancellationTerms:
-    """The consequences of `cancel_by_buyer` for this booking, changing nothing."""
-    booking = get_buyer_booking(user, booking_id)
-    seller = db.session.get(Workspace, booking.tenant_id)
-    if booking.status != BookingStatus.CONFIRMED or as_utc(booking.starts_at) <= utcnow():
-        raise RoomError("This booking cannot be cancelled now")
-    with tenant_context(seller.id):
-        room = db.session.scalar(select(Room).where(Room.id == booking.room_id))
-        order = (
-            db.session.scalar(select(Order).where(Order.id == booking.order_id))
-            if booking.order_id
-            else None
-        )
-        group = list(
-            db.session.scalars(
-                select(Booking)
-                .where(
-                    Booking.reference == booking.reference,
-                    Booking.status == BookingStatus.CONFIRMED,
-                )
-                .order_by(Booking.starts_at)
-            )
-        )
-        paid = order.total_pence if order is not None and order.is_settled else 0
-        refund = billing.refundable_now(order) if order is not None else 0
-    first = min(as_utc(b.starts_at) for b in group)
-    until = first - timedelta(days=room.cancellation_days)
-    return CancellationTerms(
-        booking, room, seller, group, paid, refund, until if paid and until > utcnow() else None
-    )
-
-
-@dataclass
-class Cancellation:
-    bookings: list[Booking]
-    refund_id: int | None
-    seller: Workspace
-    refund_pence: int
-
-
-def cancel_by_buyer(user: User, booking_id: int) -> Cancellation:
-    """Cancel a confirmed booking (and the others made with it). Within the room's policy
-    this asks billing for a full refund (the caller commits, then runs `perform_refund`),
-    and the refund frees the slots; outside it the slots are freed with no refund."""
-    booking = get_buyer_booking(user, booking_id)
-    seller = db.session.get(Workspace, booking.tenant_id)
-    if booking.status != BookingStatus.CONFIRMED or as_utc(booking.starts_at) <= utcnow():
-        raise RoomError("This booking cannot be cancelled now")
-    with tenant_context(seller.id):
-        room = db.session.scalar(select(Room).where(Room.id == booking.room_id))
-        order = (
-            db.session.scalar(select(Order).where(Order.id == booking.order_id).with_for_update())
-            if booking.order_id
-            else None
-        )
-        group = list(
-            db.session.scalars(
-                select(Booking).where(
-                    Booking.reference == booking.reference,
-                    Booking.status == BookingStatus.CONFIRMED,
-                )
-            )
-        )
-        refund = (
-            billing.request_buyer_refund(
-                user, order, "Cancelled by the buyer within the cancellation policy"
-            )
-            if order is not None
-            else None
-        )
-        refund_id = refund.id if refund is not None else None
-        refundable = refund.amount_pence if refund is not None else 0
-        if refund is None:
-            for item in group:
-                item.status = BookingStatus.CANCELLED
-                item.cancelled_at = utcnow()
-            db.session.flush()
-    record(
-        "rooms.cancelled",
-        f"{user.email} cancelled {room.name} booking {booking.id}"
-        + (f" with a refund of {format_pence(refundable)}" if refundable else " (no refund)"),
-        workspace=seller,
-        actor=user,
-        booking_id=booking.id,
-    )
-    return Cancellation(group, refund_id, seller, refundable)
-
-
-def finish_refund(cancellation: Cancellation) -> None:
-    """Step two of a refunded cancellation: billing asks Stripe, books it and (through the
-    fulfilment handler) frees the slots."""
-    if cancellation.refund_id is not None:
-        billing.perform_refund(cancellation.seller, cancellation.refund_id)

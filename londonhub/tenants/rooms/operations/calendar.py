@@ -30,7 +30,8 @@ from ..models import (
     BookingStatus,
     Room,
 )
-from .bookings import Cancellation
+from . import notices
+from .cancellations import Cancellation, CancellationTerms
 from .conflicts import is_exclusion_violation, occupying, serialise_writes
 from .errors import NotFound, RoomError, require_role
 from .rooms import get_room
@@ -80,6 +81,8 @@ def add_blockout(user: User, workspace: Workspace, room_id: int, slot: Slot, not
     room = get_room(workspace, room_id)
     if slot.ends_at <= slot.starts_at:
         raise RoomError("The end time must be after the start time", "end")
+    if slot.starts_at < utcnow():
+        raise RoomError("That time has passed: block out a time from now on", "date")
     if db.session.get_bind().dialect.name == "sqlite":
         serialise_writes(room)
     clashes = occupying(room, slot.starts_at, slot.ends_at)
@@ -130,6 +133,35 @@ def get_booking(workspace: Workspace, booking_id: int) -> Booking:
     return booking
 
 
+def workspace_cancellation_terms(
+    user: User, workspace: Workspace, booking_id: int
+) -> CancellationTerms:
+    """What `cancel_by_workspace` would do to this booking (and those made with it): asked
+    on a page before staff confirm. Changes nothing."""
+    require_role(user, workspace, Role.ADMIN, write=True)
+    booking = get_booking(workspace, booking_id)
+    if booking.kind != BookingKind.BOOKING or booking.status not in OCCUPYING:
+        raise RoomError("This booking cannot be cancelled now")
+    with tenant_context(workspace.id):
+        room = db.session.scalar(select(Room).where(Room.id == booking.room_id))
+        order = (
+            db.session.scalar(select(Order).where(Order.id == booking.order_id))
+            if booking.order_id
+            else None
+        )
+        group = list(
+            db.session.scalars(
+                select(Booking)
+                .where(Booking.reference == booking.reference, Booking.status.in_(OCCUPYING))
+                .order_by(Booking.starts_at)
+            )
+        )
+        settled = order is not None and order.is_settled
+        paid = order.total_pence if settled else 0
+        refund = billing.refundable_now(order) if settled else 0
+    return CancellationTerms(booking, room, workspace, group, paid, refund, None)
+
+
 def cancel_by_workspace(user: User, workspace: Workspace, booking_id: int) -> Cancellation:
     """Staff cancel a booking or remove a block-out. A paid booking is refunded in full
     through billing when the policy allows; otherwise it is cancelled without a refund."""
@@ -165,6 +197,11 @@ def cancel_by_workspace(user: User, workspace: Workspace, booking_id: int) -> Ca
                     item.status = BookingStatus.CANCELLED
                     item.cancelled_at = utcnow()
         db.session.flush()
+    if booking.kind == BookingKind.BOOKING:
+        with tenant_context(workspace.id):
+            room = db.session.scalar(select(Room).where(Room.id == booking.room_id))
+        by = f"{user.name} ({workspace.name})"
+        notices.cancelled(workspace, room, group, by, refundable)
     record(
         "rooms.cancelled",
         f"Cancelled booking {booking.id}"

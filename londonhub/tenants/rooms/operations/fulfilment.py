@@ -10,6 +10,7 @@ from sqlalchemy import select
 from londonhub.billing.fulfilment import FulfilmentHandler
 from londonhub.billing.models import Order
 from londonhub.platform.core.extensions import db
+from londonhub.platform.core.identity import User
 from londonhub.platform.core.tenancy import (
     Workspace,
     tenant_context,
@@ -23,7 +24,8 @@ from ..models import (
     BookingStatus,
     Room,
 )
-from .bookings import within_policy
+from . import notices
+from .cancellations import within_policy
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +57,24 @@ def _on_paid(order: Order) -> None:
             room = db.session.scalar(select(Room).where(Room.id == confirmed[0].room_id))
             workspace = db.session.get(Workspace, order.tenant_id)
             send_confirmation(order, workspace, room, confirmed)
+            if order.total_pence:  # a free booking was announced as booked already
+                notices.paid(workspace, room, confirmed, order.total_pence)
 
 
 def _on_cancelled(order: Order) -> None:
     with tenant_context(order.tenant_id):
+        lapsed = []
         for booking in _order_bookings(order):
             if booking.status == BookingStatus.HELD:
                 booking.status = BookingStatus.LAPSED
                 booking.cancelled_at = utcnow()
+                lapsed.append(booking)
         db.session.flush()
+        if lapsed:
+            room = db.session.scalar(select(Room).where(Room.id == lapsed[0].room_id))
+            workspace = db.session.get(Workspace, order.tenant_id)
+            buyer = db.session.get(User, order.buyer_user_id) if order.buyer_user_id else None
+            notices.lapsed(workspace, room, lapsed, buyer)
 
 
 def _on_refunded(order: Order, amount: int, full: bool) -> None:

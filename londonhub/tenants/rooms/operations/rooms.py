@@ -51,6 +51,18 @@ def list_rooms(workspace: Workspace) -> list[Room]:
         return list(db.session.scalars(select(Room).order_by(Room.venue_name, Room.name)))
 
 
+def list_published_rooms(workspace: Workspace) -> list[Room]:
+    """The rooms the workspace offers the public (its page lists them)."""
+    with tenant_context(workspace.id):
+        return list(
+            db.session.scalars(
+                select(Room)
+                .where(Room.published.is_(True))
+                .order_by(Room.venue_name, Room.name, Room.id)
+            )
+        )
+
+
 def get_room(workspace: Workspace, room_id: int) -> Room:
     """A room of this workspace; another workspace's id is simply not found."""
     with tenant_context(workspace.id):

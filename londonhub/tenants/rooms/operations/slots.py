@@ -78,9 +78,12 @@ def slots_for(
     if minutes_of(end) <= minutes_of(start):
         raise RoomError("The end time must be after the start time", "end")
     slots = []
-    for index in range(count):
-        when = day + timedelta(days=(step or 0) * index)
-        slots.append(Slot(to_utc(when, start), to_utc(when, end)))
+    try:
+        for index in range(count):
+            when = day + timedelta(days=(step or 0) * index)
+            slots.append(Slot(to_utc(when, start), to_utc(when, end)))
+    except (OverflowError, ValueError):  # a date near the end of the calendar (9999)
+        raise RoomError("Choose a date in the next few years", "date") from None
     return slots
 
 
