@@ -159,6 +159,8 @@ def cancel_by_buyer(user: User, booking_id: int) -> Cancellation:
                 )
             )
         )
+        if not group:  # cancelled meanwhile by another request (a double click, a retry)
+            raise RoomError("This booking is already cancelled")
         refund = (
             billing.request_buyer_refund(
                 user, order, "Cancelled by the buyer within the cancellation policy"

@@ -36,6 +36,8 @@ def register_events() -> None:
 
 
 def _when(bookings: Sequence[Booking]) -> str:
+    """When, for a message; callers pass at least one booking (the public functions below
+    say nothing when there is none)."""
     first = bookings[0]
     text = Slot(first.starts_at, first.ends_at).describe()
     if len(bookings) > 1:
@@ -51,6 +53,8 @@ def _calendar(workspace: Workspace, bookings: Sequence[Booking]) -> str:
 def booked(
     workspace: Workspace, room: Room, buyer: User, bookings: Sequence[Booking], held: bool
 ) -> None:
+    if not bookings:
+        return
     who = f"{bookings[0].organisation_name or buyer.name} ({buyer.email})"
     verb = "is holding" if held else "booked"
     notify_staff(
@@ -63,6 +67,8 @@ def booked(
 
 
 def paid(workspace: Workspace, room: Room, bookings: Sequence[Booking], pence: int) -> None:
+    if not bookings:
+        return
     notify_staff(
         workspace,
         "rooms.paid",
@@ -76,6 +82,8 @@ def paid(workspace: Workspace, room: Room, bookings: Sequence[Booking], pence: i
 def lapsed(
     workspace: Workspace, room: Room, bookings: Sequence[Booking], buyer: User | None
 ) -> None:
+    if not bookings:
+        return
     notify_staff(
         workspace,
         "rooms.lapsed",
@@ -104,6 +112,8 @@ def cancelled(
     by: str,
     refund_pence: int,
 ) -> None:
+    if not bookings:
+        return
     refund = f", refunding {format_pence(refund_pence)}" if refund_pence else ""
     notify_staff(
         workspace,
