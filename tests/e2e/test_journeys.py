@@ -172,6 +172,7 @@ def test_borough_admin_invites_staff_who_accept(site: Site, hackney, make_user, 
         "Volunteering",
         "Resources",
         "Income",
+        "Staff emails",
         "Audit log",
     ]
     site.goto("/account")
