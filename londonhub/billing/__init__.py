@@ -14,8 +14,11 @@ def init_billing(app: Flask) -> None:
     from urllib.parse import urlsplit
 
     from . import (
+        document_models,  # noqa: F401 - the invoice documents' tables
+        document_views,  # noqa: F401 - invoice and credit note pages on the blueprints below
         jobs,  # noqa: F401 - jobs queued under their older names
         models,  # noqa: F401 - the tables
+        seed,  # noqa: F401 - demo invoice settings
         services,
     )
     from .views import admin_bp, bp, hub_bp
@@ -55,6 +58,18 @@ def expire_due() -> None:
     count = expire_due_orders()
     db.session.commit()
     click.echo(f"{count} unpaid order(s) past their time queued for expiry.")
+
+
+@billing_cli.command("remind-due")
+def remind_due() -> None:
+    """Send due invoice reminders and tell sellers of overdue invoices (safe to repeat)."""
+    from londonhub.platform.core.extensions import db
+
+    from .operations.followup import remind_due as sweep
+
+    count = sweep()
+    db.session.commit()
+    click.echo(f"{count} invoice reminder(s) or overdue notice(s) queued.")
 
 
 @billing_cli.command("replay-event")

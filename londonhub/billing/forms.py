@@ -5,8 +5,23 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from .models import PaymentMethod
 
@@ -74,4 +89,58 @@ class PayoutForm(FlaskForm):
     reference = StringField(
         "Bank reference",
         validators=[Length(max=100, message="Keep the reference to 100 characters")],
+    )
+
+
+class InvoiceSettingsForm(FlaskForm):
+    """What a seller's invoices say, and when they fall due."""
+
+    address = TextAreaField(
+        "Address printed on your invoices",
+        validators=[
+            DataRequired("Enter the address to print on your invoices"),
+            Length(max=1000, message="Keep the address to 1,000 characters"),
+        ],
+    )
+    vat_registered = BooleanField("We are registered for VAT")
+    vat_number = StringField(
+        "VAT number",
+        validators=[Optional(), Length(max=20, message="Keep the VAT number to 20 characters")],
+    )
+    vat_rate_percent = SelectField(
+        "VAT rate included in your prices",
+        choices=[
+            SelectChoice("20", "20% (standard)"),
+            SelectChoice("5", "5% (reduced)"),
+            SelectChoice("0", "0% (zero-rated)"),
+        ],
+        default="20",
+        coerce=int,
+    )
+    payment_instructions = TextAreaField(
+        "How to pay",
+        validators=[
+            DataRequired("Say how to pay: for example your bank's sort code and account number"),
+            Length(max=2000, message="Keep the instructions to 2,000 characters"),
+        ],
+    )
+    due_days = IntegerField(
+        "Days to pay",
+        validators=[
+            InputRequired("Enter the number of days buyers have to pay"),
+            NumberRange(1, 90, "Give between 1 and 90 days to pay"),
+        ],
+    )
+    reminder_days = IntegerField(
+        "Remind the buyer this many days before the due date",
+        validators=[
+            InputRequired("Enter how many days before the due date to remind (0 for none)"),
+            NumberRange(0, 30, "Remind between 0 and 30 days before the due date"),
+        ],
+    )
+
+
+class ExtendForm(FlaskForm):
+    due_on = DateField(
+        "New due date", validators=[InputRequired("Enter the new due date, like 2026-12-31")]
     )

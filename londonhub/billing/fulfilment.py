@@ -25,6 +25,9 @@ def _full(order: Order) -> int:
 @dataclass(frozen=True)
 class FulfilmentHandler:
     on_paid: Callable[[Order], None] = _nothing
+    #: Invoice mode: an invoice was issued and the order is provisionally confirmed until it
+    #: is paid (or the seller cancels it): stop any timer on what it holds.
+    on_invoiced: Callable[[Order], None] = _nothing
     #: The order lapsed or was cancelled before payment: release what it held.
     on_cancelled: Callable[[Order], None] = _nothing
     #: Money went back: (order, amount_pence, fully_refunded).

@@ -14,6 +14,7 @@ from londonhub.platform.core.money import format_pence
 from londonhub.platform.core.tenancy import Workspace
 
 from . import gateway
+from .document_models import BillingSettings, CreditNote, Invoice
 from .models import (
     LedgerEntry,
     LedgerKind,
@@ -29,7 +30,25 @@ from .models import (
     StripeEventStatus,
 )
 from .operations.checkout import checkout_url, connect_onboarding_url, create_order
+from .operations.documents import (
+    InvoiceNotFound,
+    credit_note_label,
+    credit_notes_of,
+    get_buyer_credit_note,
+    get_buyer_invoice,
+    get_seller_credit_note,
+    get_seller_invoice,
+    invoice_for_order,
+    invoice_label,
+    invoice_of_note,
+    list_invoices,
+    normalise_vat_number,
+    order_of_invoice,
+    save_settings,
+    settings_for,
+)
 from .operations.errors import BillingError, InvalidWebhook, NotAllowed, OrderNotFound
+from .operations.followup import cancel_and_release, extend, keep, overdue_invoices, remind_due
 from .operations.invoices import awaiting_confirmation, confirm_receipt, mark_paid, recorded_by
 from .operations.ledger import (
     Balance,
@@ -68,8 +87,41 @@ from .operations.webhooks import (
     receive_webhook,
 )
 
+
+def invoice_due_days(seller: Workspace) -> int | None:
+    """In invoice mode, the days the seller gives to pay (for quotes); None when buyers pay
+    by card."""
+    if gateway.stripe_enabled():
+        return None
+    return settings_for(seller).due_days
+
+
 __all__ = [
     "HUB_SLUG",
+    "BillingSettings",
+    "CreditNote",
+    "Invoice",
+    "InvoiceNotFound",
+    "cancel_and_release",
+    "credit_note_label",
+    "credit_notes_of",
+    "extend",
+    "get_buyer_credit_note",
+    "get_buyer_invoice",
+    "get_seller_credit_note",
+    "get_seller_invoice",
+    "invoice_due_days",
+    "invoice_for_order",
+    "invoice_label",
+    "invoice_of_note",
+    "keep",
+    "list_invoices",
+    "normalise_vat_number",
+    "order_of_invoice",
+    "overdue_invoices",
+    "remind_due",
+    "save_settings",
+    "settings_for",
     "Balance",
     "BillingError",
     "InvalidWebhook",

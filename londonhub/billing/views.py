@@ -97,6 +97,8 @@ def _buyer_order_page(order_id: int, *, cancelled: bool = False, returned: bool 
         seller=db.session.get(Workspace, order.tenant_id),
         lines=services.order_lines(order),
         history=services.order_history(order),
+        invoice=services.invoice_for_order(order),
+        invoice_label=services.invoice_label,
         cancelled=cancelled,
         returned=returned,
     )
@@ -138,6 +140,7 @@ def index():
         entries=services.ledger(g.tenant, limit=20),
         stripe_enabled=gateway.stripe_enabled(),
         is_owner=has_role(current_user, g.tenant, Role.OWNER),
+        overdue_count=len(services.overdue_invoices(g.tenant)),
     )
 
 
@@ -193,6 +196,8 @@ def _order_page(order, refund_form=None, paid_form=None, status=200):
         refundable=services.refundable_now(order),
         refund_form=refund_form or RefundForm(prefix="refund"),
         paid_form=paid_form,
+        invoice=services.invoice_for_order(order),
+        invoice_label=services.invoice_label,
         recorded_by=recorded,
         confirmed_by=confirmed,
     ), status

@@ -41,8 +41,10 @@ def test_order_has_lines_in_pence_a_fee_and_a_history(people, make_order, app):
         ("Main hall, 2 hours", 2, 2500, 5000),
         ("Tea and coffee", 1, 399, 399),
     ]
-    assert history(order) == [(None, "awaiting_payment")]
+    # Invoice mode: the invoice is issued with the order, and said so in its history.
+    assert history(order) == [(None, "awaiting_payment"), ("awaiting_payment", "awaiting_payment")]
     assert services.order_history(order)[0].created_at is not None
+    assert "Invoice INV-00001 issued" in services.order_history(order)[1].note
 
 
 def test_platform_fee_follows_the_setting(app, people, make_order):
@@ -105,7 +107,11 @@ def test_seller_admin_marks_an_invoice_order_paid(
     order = reload(order)
     assert order.status == OrderStatus.PAID
     assert order.paid_at is not None
-    assert history(order) == [(None, "awaiting_payment"), ("awaiting_payment", "paid")]
+    assert history(order) == [
+        (None, "awaiting_payment"),
+        ("awaiting_payment", "awaiting_payment"),  # the invoice issued
+        ("awaiting_payment", "paid"),
+    ]
     assert kinds(entries(people.hackney.id, order.id)) == [
         ("charge", 2500, True),
         ("platform_fee", -125, True),
@@ -119,7 +125,8 @@ def test_seller_admin_marks_an_invoice_order_paid(
     assert audit[0].actor_email == "admin@hackney.example.org"
     assert audit[0].details["reference"] == "BACS 123"
     assert feature.paid == [order.id]
-    [receipt] = outbox.to("buyer@example.com")
+    # The buyer had the invoice when the order was made; now the receipt.
+    [receipt] = [m for m in outbox.to("buyer@example.com") if "Receipt" in m["Subject"]]
     assert f"Receipt for order {order.id}" in receipt["Subject"]
     assert "£25.00" in outbox.body(receipt)
     assert f"/account/orders/{order.id}" in outbox.body(receipt)
@@ -155,7 +162,7 @@ def test_a_stale_copy_of_the_order_cannot_mark_it_paid_twice(
         services.mark_paid(people.admin, people.hackney, order.id, "BACS 1")
     db.session.rollback()
     assert feature.paid == [order.id]
-    assert len(history(order)) == 2
+    assert len(history(order)) == 3  # made, invoiced, paid: once
 
 
 def test_staff_cannot_mark_paid(people, make_order, client, auth):
@@ -257,7 +264,7 @@ def test_buyer_sees_only_their_own_orders(people, make_order, make_workspace, cl
     assert client.post(f"/account/orders/{theirs.id}/pay").status_code == 404
     assert client.get("/account/orders/999999").status_code == 404
     invoice = client.get(f"/account/orders/{mine.id}").get_data(as_text=True)
-    assert "will send you an invoice" in invoice
+    assert "Provisionally confirmed" in invoice and "INV-00001" in invoice
     assert "Pay £25.00 by card" not in invoice
 
 

@@ -1,9 +1,11 @@
-"""Unpaid orders with a deadline are scheduled to lapse at it (RQ's scheduler)."""
+"""Unpaid card orders with a deadline are scheduled to lapse at it (RQ's scheduler); invoice
+orders never lapse by themselves (tests/billing/test_invoice_documents.py)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from rq.registry import ScheduledJobRegistry
 
 from londonhub.billing import services
@@ -12,6 +14,7 @@ from londonhub.platform.core.jobs import get_queue
 from londonhub.platform.core.timeutil import utcnow
 
 
+@pytest.mark.stripe
 def test_an_order_with_a_deadline_is_scheduled_to_lapse_then(app_config, redis_url, request):
     app_config["REDIS_URL"] = redis_url
     app = request.getfixturevalue("app")

@@ -136,6 +136,56 @@ def _ledger_entry(side_name: str, made: dict[str, Any]) -> Any:
     )
 
 
+def _billing_settings(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.billing.document_models import BillingSettings
+
+    return BillingSettings(
+        address=f"{_private(side_name)} Street",
+        vat_registered=False,
+        vat_rate_percent=0,
+        payment_instructions=f"Sort code {_private(side_name)}",
+        due_days=14,
+        reminder_days=3,
+        next_invoice_number=2,
+        next_credit_note_number=2,
+    )
+
+
+def _invoice(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.billing.document_models import Invoice
+
+    today = utcnow().date()
+    return Invoice(
+        order_id=made["Order"].id,
+        number=1,
+        issued_on=today,
+        due_on=today + timedelta(days=14),
+        seller_name=f"{side_name.title()} CVS",
+        seller_address=f"{_private(side_name)} Street",
+        vat_registered=False,
+        vat_rate_percent=0,
+        vat_pence=0,
+        total_pence=1000,
+        payment_instructions=f"Sort code {_private(side_name)}",
+        buyer_name=f"Buyer {_private(side_name)}",
+        buyer_email=f"buyer-{_private(side_name)}@example.org",
+    )
+
+
+def _credit_note(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.billing.document_models import CreditNote
+
+    return CreditNote(
+        invoice_id=made["Invoice"].id,
+        number=1,
+        issued_on=utcnow().date(),
+        amount_pence=100,
+        vat_pence=0,
+        reason=f"Credit {_private(side_name)}",
+        source=f"refund:{_private(side_name)}",
+    )
+
+
 def _room(side_name: str, made: dict[str, Any]) -> Any:
     from londonhub.tenants.rooms.models import Room
 
@@ -338,6 +388,9 @@ TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "OrderEvent": _order_event,
     "Refund": _refund,
     "LedgerEntry": _ledger_entry,
+    "BillingSettings": _billing_settings,
+    "Invoice": _invoice,
+    "CreditNote": _credit_note,
     "Room": _room,
     "Booking": _room_booking,
     "RoomPhoto": _room_photo,
@@ -501,6 +554,8 @@ PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     "membership_id": lambda w: w.b.objects["Membership"],
     "invitation_id": lambda w: w.b.objects["Invitation"],
     "order_id": lambda w: w.b.objects["Order"],
+    "invoice_id": lambda w: w.b.objects["Invoice"],
+    "credit_note_id": lambda w: w.b.objects["CreditNote"],
     "room_id": lambda w: w.b.objects["Room"],
     "booking_id": lambda w: w.b.objects["Booking"],
     "photo_id": lambda w: w.b.objects["RoomPhoto"],

@@ -27,7 +27,9 @@ from ..models import (
     OrderStatus,
     PaymentMode,
 )
+from .documents import issue_invoice
 from .errors import BillingError, NotAllowed, OrderNotFound
+from .followup import announce
 from .ledger import _destination, _settle
 from .orders import Line, order_lines, platform_fee
 from .webhooks import expire_order
@@ -49,9 +51,12 @@ def create_order(
     organisation: str | None = None,
     organisation_type: str | None = None,
     expires_at: datetime | None = None,
+    due_before: datetime | None = None,
 ) -> Order:
-    """A new order in the seller's workspace: pending Stripe Checkout, or awaiting payment
-    in invoice mode. A free order is paid at once."""
+    """A new order in the seller's workspace: pending Stripe Checkout (lapsing at
+    `expires_at` unless paid), or in invoice mode provisionally confirmed on an invoice due
+    within the seller's time to pay, and before `due_before` (when the service starts) if that
+    is sooner: it never lapses by itself. A free order is paid at once."""
     handler_for(kind)  # refuse kinds nobody fulfils
     if not lines:
         raise BillingError("An order needs at least one line")
@@ -66,6 +71,8 @@ def create_order(
     else:
         fee = platform_fee(total)
     initial = OrderStatus.PENDING if mode == PaymentMode.STRIPE else OrderStatus.AWAITING_PAYMENT
+    if mode == PaymentMode.INVOICE:
+        expires_at = None  # the seller decides what happens when the invoice is overdue
     with tenant_context(seller.id):
         order = Order(
             kind=kind,
@@ -112,6 +119,10 @@ def create_order(
         db.session.flush()
         if total == 0:
             _settle(order, seller, charge_id=f"free:{order.id}", note="Nothing to pay")
+        elif mode == PaymentMode.INVOICE:
+            invoice = issue_invoice(order, seller, due_before=due_before)
+            handler_for(kind).on_invoiced(order)
+            announce(invoice, order, seller)
         elif expires_at is not None:
             enqueue_at(expires_at, expire_order, order.id, seller.id)
         db.session.flush()

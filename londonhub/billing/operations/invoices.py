@@ -8,7 +8,6 @@ the hub pay out money that never came in.
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -20,15 +19,12 @@ from londonhub.platform.core.tenancy import Workspace, hub_scope, tenant_context
 from londonhub.platform.core.timeutil import as_utc, utcnow
 
 from ..models import Order, OrderEvent, OrderStatus, PaymentMethod, PaymentMode
+from .documents import LONDON, london_today
 from .errors import BillingError, NotAllowed
 from .ledger import _settle
 from .orders import _require_seller_admin, get_seller_order
 
-LONDON = ZoneInfo("Europe/London")
-
-
-def london_today() -> date:
-    return utcnow().astimezone(LONDON).date()
+__all__ = ["LONDON", "awaiting_confirmation", "confirm_receipt", "london_today", "mark_paid"]
 
 
 def mark_paid(

@@ -31,6 +31,7 @@ from ..models import (
     Refund,
     RefundStatus,
 )
+from .documents import issue_credit_note
 from .errors import BillingError, OrderNotFound
 from .ledger import _book
 from .orders import (
@@ -279,6 +280,7 @@ def _record_refund(
         )
         handler_for(order.kind).on_refunded(order, amount, full)
         db.session.flush()
+    issue_credit_note(order, amount, source, note)
     return True
 
 

@@ -92,6 +92,7 @@ def quote():
         slots=checked.free,
         clashes=checked.clashes,
         hold_minutes=services.hold_minutes(),
+        invoice_due_days=billing.invoice_due_days(workspace),
     )
 
 
@@ -119,12 +120,21 @@ def book():
         order, _ = services.book(current_user, workspace, found.id, _booking_request(form, skip))
         # Read before the commit: afterwards the rows would reload outside their workspace.
         order_id, paid, room_name = order.id, order.status.value == "paid", found.name
+        invoice = billing.invoice_for_order(order)
+        due_on = invoice.due_on if invoice is not None else None
     except services.RoomError as exc:
         return _refused(workspace, found.id, form, exc)
     db.session.commit()
     if paid:
         flash("Your booking is confirmed. We have emailed you the details.", "success")
         return redirect(url_for("rooms.my_bookings"))
+    if due_on is not None:  # invoice mode: provisionally confirmed, no timer
+        flash(
+            f"{room_name} is provisionally booked for you. We have emailed you the invoice: "
+            f"pay it by {due_on:%-d %B %Y} to confirm the booking.",
+            "success",
+        )
+        return redirect(url_for("billing.buyer_order", order_id=order_id))
     flash(
         f"We are holding {room_name} for you for {services.hold_minutes()} minutes. "
         "Pay now to confirm the booking.",

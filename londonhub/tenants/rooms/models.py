@@ -69,7 +69,7 @@ class BookingKind(enum.StrEnum):
 
 
 class BookingStatus(enum.StrEnum):
-    HELD = "held"  # waiting for payment; lapses at hold_until
+    HELD = "held"  # waiting for payment; lapses at hold_until (never when it has none: invoice)
     CONFIRMED = "confirmed"
     CANCELLED = "cancelled"
     LAPSED = "lapsed"
@@ -245,6 +245,13 @@ class Booking(TenantScoped, db.Model):
     note: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def status_label(self) -> str:
+        """A hold with no end is provisionally confirmed on an invoice, not about to lapse."""
+        if self.status == BookingStatus.HELD and self.hold_until is None:
+            return "Provisionally confirmed, invoice to pay"
+        return self.status.label
 
 
 class RoomPhoto(TenantScoped, db.Model):

@@ -244,6 +244,8 @@ def book(
         organisation=request.organisation_name,
         organisation_type=priced.customer.value,
         expires_at=hold_until,
+        # Invoice mode: payment falls due before the first date, if that is sooner.
+        due_before=min(slot.starts_at for slot in request.slots),
     )
     with tenant_context(workspace.id):
         for booking in bookings:

@@ -25,10 +25,14 @@ from .slots import Slot
 
 
 def occupied_clause(model: type[Booking], now: datetime) -> Any:
-    """A booking that occupies its room now: confirmed, or held and not yet lapsed."""
+    """A booking that occupies its room now: confirmed, or held and not yet lapsed (a hold
+    with no end is provisionally confirmed on an invoice)."""
     return or_(
         model.status == BookingStatus.CONFIRMED,
-        and_(model.status == BookingStatus.HELD, model.hold_until > now),
+        and_(
+            model.status == BookingStatus.HELD,
+            or_(model.hold_until.is_(None), model.hold_until > now),
+        ),
     )
 
 

@@ -1,5 +1,6 @@
-"""Billing's fulfilment handler for room bookings: confirm on payment, lapse on cancellation,
-free the slots on a full refund. Registered when this module is imported."""
+"""Billing's fulfilment handler for room bookings: hold without a time limit on an invoice,
+confirm on payment, lapse on cancellation, free the slots on a full refund. Registered by the
+rooms area's `init_app`."""
 
 from __future__ import annotations
 
@@ -61,6 +62,16 @@ def _on_paid(order: Order) -> None:
                 notices.paid(workspace, room, confirmed, order.total_pence)
 
 
+def _on_invoiced(order: Order) -> None:
+    """Invoice mode: the held dates stay held with no time limit (provisionally confirmed)
+    until the invoice is paid, or the workspace cancels it."""
+    with tenant_context(order.tenant_id):
+        for booking in _order_bookings(order):
+            if booking.status == BookingStatus.HELD:
+                booking.hold_until = None
+        db.session.flush()
+
+
 def _on_cancelled(order: Order) -> None:
     with tenant_context(order.tenant_id):
         lapsed = []
@@ -100,6 +111,7 @@ def _refundable_now(order: Order) -> int:
 #: What billing calls for room bookings; registered by the rooms area's `init_app`.
 HANDLER = FulfilmentHandler(
     on_paid=_on_paid,
+    on_invoiced=_on_invoiced,
     on_cancelled=_on_cancelled,
     on_refunded=_on_refunded,
     refundable_now=_refundable_now,

@@ -59,7 +59,8 @@ def check_hold_limits(user: User, organisation_name: str, dates: int) -> None:
     live = (
         Booking.kind == BookingKind.BOOKING,
         Booking.status == BookingStatus.HELD,
-        Booking.hold_until > now,
+        # Provisionally confirmed on an invoice (no end) counts too: it is still unpaid.
+        or_(Booking.hold_until.is_(None), Booking.hold_until > now),
     )
     same_organisation = [
         func.lower(func.trim(Booking.organisation_name)) == organisation_key(organisation_name)
