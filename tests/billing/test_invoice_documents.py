@@ -330,3 +330,17 @@ def test_the_buyer_and_the_seller_see_the_invoice_and_its_pdf_and_no_one_else(
     assert rival.get(f"/b/camden/admin/billing/invoices/{invoice.id}").status_code == 404
     assert rival.get(f"/b/camden/admin/billing/invoices/{invoice.id}/pdf").status_code == 404
     assert rival.get(f"/b/hackney/admin/billing/invoices/{invoice.id}").status_code == 403
+
+
+def test_the_remind_due_command_runs_the_sweep_and_is_safe_to_repeat(
+    people, make_order, outbox, runner, monkeypatch
+):
+    make_order(people.hackney, people.buyer)
+    _clock(monkeypatch, 20)  # past the due date: the seller is told, once
+    first = runner.invoke(args=["billing", "remind-due"])
+    assert first.exit_code == 0, first.output
+    assert "1 invoice reminder(s) or overdue notice(s) queued" in first.output
+    again = runner.invoke(args=["billing", "remind-due"])
+    assert "0 invoice reminder(s)" in again.output
+    overdue = [m for m in outbox.to("admin@hackney.example.org") if "Overdue" in m["Subject"]]
+    assert len(overdue) == 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from londonhub.platform.core.audit import record
 from londonhub.platform.core.extensions import db
@@ -24,7 +24,7 @@ from londonhub.platform.core.tenancy import Workspace, hub_scope, tenant_context
 from londonhub.platform.core.timeutil import utcnow
 from londonhub.platform.core.urls import public_url
 
-from ..document_models import BillingSettings, Invoice, OverdueDecision
+from ..document_models import DEFAULT_REMINDER_DAYS, BillingSettings, Invoice, OverdueDecision
 from ..models import Order, OrderEvent, OrderStatus
 from .documents import (
     LONDON,
@@ -62,11 +62,11 @@ def seller_recipients(seller: Workspace) -> list[str]:
     )
 
 
-def reminder_day(invoice: Invoice, settings: BillingSettings) -> date | None:
+def reminder_day(invoice: Invoice, reminder_days: int) -> date | None:
     """The day the buyer is reminded, or None (no reminder set, or none fits after issue)."""
-    if not settings.reminder_days:
+    if not reminder_days:
         return None
-    day = invoice.due_on - timedelta(days=settings.reminder_days)
+    day = invoice.due_on - timedelta(days=reminder_days)
     return day if day > invoice.issued_on else None
 
 
@@ -105,7 +105,7 @@ def announce(invoice: Invoice, order: Order, seller: Workspace) -> None:
         )
     settings = settings_for(seller)
     with tenant_context(seller.id):
-        day = reminder_day(invoice, settings)
+        day = reminder_day(invoice, settings.reminder_days)
         if day is not None:
             enqueue_at(_at_nine(day), send_reminder, invoice.id)
         enqueue_at(_at_nine(invoice.due_on + timedelta(days=1)), notify_overdue, invoice.id)
@@ -126,8 +126,8 @@ def send_reminder(invoice_id: int) -> str:
         return f"order {order.status.value}"
     if invoice.reminder_sent_at is not None:
         return "reminded already"
-    settings = db.session.scalar(select(BillingSettings))
-    day = reminder_day(invoice, settings) if settings is not None else None
+    settings = settings_for(db.session.get(Workspace, invoice.tenant_id))
+    day = reminder_day(invoice, settings.reminder_days)
     if day is None or london_today() < day:
         return "not due"
     invoice.reminder_sent_at = utcnow()
@@ -191,24 +191,34 @@ def due_followups(limit: int = 500) -> list[tuple[str, int, int]]:
     """(job, invoice id, workspace id) for every unpaid invoice whose reminder or overdue
     notice may be due, across the hub; the jobs themselves check the day and their guards."""
     today = london_today()
+    overdue = and_(
+        Invoice.due_on < today,
+        Invoice.overdue_notified_at.is_(None),
+        or_(Invoice.decision.is_(None), Invoice.decision != OverdueDecision.KEPT),
+    )
+    reminder = and_(
+        Invoice.due_on >= today,
+        Invoice.due_on <= today + timedelta(days=30),
+        Invoice.reminder_sent_at.is_(None),
+    )
     with hub_scope("invoices whose reminder or overdue notice may be due", audit=False):
         rows = db.session.execute(
-            select(Invoice.id, Invoice.tenant_id, Invoice.due_on, Invoice.reminder_sent_at)
+            select(Invoice, BillingSettings.reminder_days)
             .join(Order, (Order.tenant_id == Invoice.tenant_id) & (Order.id == Invoice.order_id))
-            .where(
-                Order.status == OrderStatus.AWAITING_PAYMENT,
-                or_(Invoice.reminder_sent_at.is_(None), Invoice.overdue_notified_at.is_(None)),
-                Invoice.due_on <= today + timedelta(days=30),
-            )
+            .outerjoin(BillingSettings, BillingSettings.tenant_id == Invoice.tenant_id)
+            .where(Order.status == OrderStatus.AWAITING_PAYMENT, or_(overdue, reminder))
             .order_by(Invoice.due_on)
             .limit(limit)
         ).all()
     found = []
-    for row in rows:
-        if row.due_on < today:
-            found.append(("overdue", row.id, row.tenant_id))
-        elif row.reminder_sent_at is None:
-            found.append(("reminder", row.id, row.tenant_id))
+    for invoice, reminder_days in rows:
+        if invoice.due_on < today:
+            found.append(("overdue", invoice.id, invoice.tenant_id))
+            continue
+        days = DEFAULT_REMINDER_DAYS if reminder_days is None else reminder_days
+        day = reminder_day(invoice, days)
+        if day is not None and day <= today:
+            found.append(("reminder", invoice.id, invoice.tenant_id))
     return found
 
 
