@@ -2,7 +2,7 @@
 invoices and credit notes; all tenant-owned, with row-level security
 
 Revision ID: 20261201_0018
-Revises: 20261201_0019
+Revises: 20261201_0020
 Create Date: 2026-12-01 13:53:30.276429
 
 """
@@ -14,7 +14,7 @@ from londonhub.platform.core.rls import disable_tenant_rls, enable_tenant_rls
 
 # revision identifiers, used by Alembic.
 revision = '20261201_0018'
-down_revision = '20261201_0019'
+down_revision = '20261201_0020'
 branch_labels = None
 depends_on = None
 
