@@ -77,8 +77,9 @@ def test_search_quote_series_clash_hold_and_back(site: Site, world) -> None:
     assert "£80.00" in page.get_by_role("table", name="Price").inner_text()
     look(site, "rooms-quote-clash")
     quote_url = page.url
-    site.submit(page.get_by_role("button", name="Hold the room on the 2 free dates and pay"))
-    assert "We are holding Main hall" in page.get_by_role("status").inner_text()
+    # Invoice mode: provisionally booked on an invoice, no 15-minute hold (issue 10, item 1).
+    site.submit(page.get_by_role("button", name="Book the 2 free dates and get the invoice"))
+    assert "Main hall is provisionally booked" in page.get_by_role("main").inner_text()
 
     # Back: the quote again (a GET, no "Confirm form resubmission"), which now knows the
     # dates are this buyer's own hold.

@@ -142,7 +142,8 @@ def test_series_across_a_blockout_lists_the_clash_and_books_the_rest(
     assert f"{blocked.day} {blocked:%b %Y}" in text
     assert "£80.00" in text  # two free dates at £40, not three
     assert f'name="skip" value="{blocked.isoformat()}"' in text
-    assert "Hold the room on the 2 free dates and pay" in text
+    # Invoice mode: the free dates are provisionally booked on an invoice (issue 10, item 1).
+    assert "Book the 2 free dates and get the invoice" in text
     held = client.post("/rooms/book", data={**args, "step": "book", "skip": blocked.isoformat()})
     assert held.status_code == 302
     with tenant_context(hackney.id):
