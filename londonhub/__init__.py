@@ -51,4 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .platform import resources
 
     resources.init_app(app)
+    from .platform import consultancy
+
+    consultancy.init_app(app)
     return app

@@ -548,6 +548,108 @@ def _resource(world: World) -> dict[str, Any]:
     return made
 
 
+def _consultancy(world: World) -> dict[str, Any]:
+    """B's side of the consultancy pool (hub-level rows, isolated by person): an approved
+    associate whose references carry SECRET, a client's enquiry, quote, engagement, milestone
+    and pending review carrying SECRET, an offer, and a confidential Lifeboat request. Workspace
+    roles are neither client nor associate nor hub admin: every private route must refuse them.
+    Made once per world (the own-values walks mirror the world, and get their own)."""
+    made = getattr(world, "_consultancy", None)
+    if made is None:
+        from datetime import timedelta
+
+        from londonhub.platform.consultancy import models as c
+        from londonhub.platform.core.accounts import create_user
+        from londonhub.platform.core.timeutil import london_today
+
+        slug = world.b.workspace.slug
+        adviser = create_user(f"adviser-{slug}@consultancy.example.org", "Beta Adviser", None)
+        client = create_user(f"client-{slug}@consultancy.example.org", "Beta Client", None)
+        associate = c.Associate(
+            user_id=adviser.id,
+            slug=f"beta-adviser-{slug}",
+            name="Beta Adviser",
+            headline="Governance",
+            expertise="|governance|",
+            boroughs="|camden|",
+            day_rate_pence=40_000,
+            references=f"Referee {SECRET}",
+            status=c.AssociateStatus.APPROVED,
+        )
+        db.session.add(associate)
+        db.session.flush()
+        offer = c.Offer(associate_id=associate.id, title="Health check", price_pence=45_000)
+        enquiry = c.Enquiry(
+            client_user_id=client.id,
+            associate_id=associate.id,
+            organisation="Beta Charity",
+            needs=f"Needs {SECRET}",
+            status=c.EnquiryStatus.ENGAGED,
+        )
+        db.session.add_all([offer, enquiry])
+        db.session.flush()
+        quote = c.Quote(
+            enquiry_id=enquiry.id,
+            associate_id=associate.id,
+            status=c.QuoteStatus.ACCEPTED,
+            terms=f"Terms {SECRET}",
+            deposit_percent=20,
+            expires_on=london_today() + timedelta(days=30),
+            total_pence=100_000,
+        )
+        db.session.add(quote)
+        db.session.flush()
+        db.session.add(
+            c.QuoteLine(
+                quote_id=quote.id,
+                description=f"Line {SECRET}",
+                unit_pence=100_000,
+                amount_pence=100_000,
+            )
+        )
+        engagement = c.Engagement(
+            quote_id=quote.id,
+            enquiry_id=enquiry.id,
+            associate_id=associate.id,
+            client_user_id=client.id,
+            status=c.EngagementStatus.COMPLETED,
+            total_pence=100_000,
+            deposit_pence=20_000,
+        )
+        db.session.add(engagement)
+        db.session.flush()
+        milestone = c.Milestone(engagement_id=engagement.id, title=f"Milestone {SECRET}")
+        review = c.Review(
+            engagement_id=engagement.id,
+            associate_id=associate.id,
+            client_user_id=client.id,
+            rating=5,
+            text=f"Review {SECRET}",
+        )
+        request = c.LifeboatRequest(
+            organisation=f"Sinking {SECRET}",
+            contact_name="Beta Contact",
+            contact_email="contact@beta.example.org",
+            situation=c.LifeboatSituation.CASH_FLOW,
+            details=f"Details {SECRET}",
+        )
+        db.session.add_all([milestone, review, request])
+        db.session.commit()
+        made = {
+            "associate_slug": associate.slug,
+            "associate_id": associate.id,
+            "offer_id": offer.id,
+            "enquiry_id": enquiry.id,
+            "quote_id": quote.id,
+            "engagement_id": engagement.id,
+            "milestone_id": milestone.id,
+            "review_id": review.id,
+            "request_id": request.id,
+        }
+        world._consultancy = made  # type: ignore[attr-defined]
+    return made
+
+
 #: URL parameter name -> B's value.
 PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     "slug": lambda w: w.b.workspace.slug,
@@ -581,6 +683,23 @@ PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     "resource_id": lambda w: _resource(w)["id"],
     "file_id": lambda w: _resource(w)["file_id"],
     "number": lambda w: 2,  # the draft's next version, not published
+    # The consultancy pool is hub-level, isolated by person: B's client's and associate's.
+    **{
+        name: (lambda n: lambda w: _consultancy(w)[n])(name)
+        for name in (
+            "associate_slug",
+            "associate_id",
+            "offer_id",
+            "enquiry_id",
+            "quote_id",
+            "engagement_id",
+            "milestone_id",
+            "review_id",
+            "request_id",
+        )
+    },
+    "part": lambda w: "balance",
+    "decision": lambda w: "publish",
 }
 
 #: endpoint -> all its parameters, where a name alone is ambiguous.

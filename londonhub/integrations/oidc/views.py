@@ -407,6 +407,7 @@ def view(slug: str):
         membership=membership,
         members=members,
         orders=orders_of_buyers([m.user_id for m in members]),
+        consultancy=consultancy_of_people([m.user_id for m in members]),
     )
 
 
@@ -414,6 +415,13 @@ def orders_of_buyers(user_ids: list[int]) -> list:
     """The orders these people made, from whichever area sells things (billing registers
     `londonhub.orders_of_buyers`); integrations import only platform.core."""
     provider = current_app.extensions.get("londonhub.orders_of_buyers")
+    return provider(user_ids) if provider else []
+
+
+def consultancy_of_people(user_ids: list[int]) -> list:
+    """The consultancy enquiries (and engagements) these people made, from the consultancy
+    area (it registers `londonhub.consultancy_of_people`)."""
+    provider = current_app.extensions.get("londonhub.consultancy_of_people")
     return provider(user_ids) if provider else []
 
 
