@@ -29,7 +29,7 @@ def expire_quotes_command() -> None:
 def init_app(app: Flask) -> None:
     """Register the consultancy blueprints, its fulfilment handler, navigation and demo data."""
     from londonhub.billing.fulfilment import register_fulfilment
-    from londonhub.platform.core.navigation import register_navigation
+    from londonhub.platform.core.navigation import register_navigation, register_public_link
 
     from . import (
         hub_views,
@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(hub_views.hub_bp)
     register_fulfilment(money.KIND, money.HANDLER)
     register_navigation(app, navigation.navigation)
+    register_public_link(app, "Consultancy", "consultancy.index", order=30)
     # Partner organisations' pages list their members' enquiries and engagements.
     app.extensions["londonhub.consultancy_of_people"] = consultancy_of_people
     app.cli.add_command(consultancy_cli)

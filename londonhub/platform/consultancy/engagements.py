@@ -11,163 +11,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, false, or_, select, update
+from sqlalchemy import select, update
 
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import User
 from londonhub.platform.core.timeutil import london_today, utcnow
 
-from .associates import ConsultancyError, NotAllowed, NotFound, associate_of
+from .associates import ConsultancyError, NotAllowed, NotFound
+from .enquiries import get_enquiry
 from .models import (
-    BOROUGHS,
-    INCOME_BANDS,
     Associate,
-    AssociateStatus,
     Engagement,
     EngagementKind,
     EngagementStatus,
     Enquiry,
     EnquiryStatus,
     Milestone,
-    Offer,
     Quote,
     QuoteLine,
     QuoteStatus,
-    Review,
-    ReviewStatus,
 )
+from .scope import lock_row, mine
 
 MAX_LINES = 20
-
-
-def _mine(user: User, client_col, associate_col) -> ColumnElement[bool]:
-    """Rows where `user` is the client or the associate; everything for hub admins."""
-    if user.is_hub_admin:
-        return ~false()
-    associate = associate_of(user)
-    mine = client_col == user.id
-    if associate is not None:
-        mine = or_(mine, associate_col == associate.id)
-    return mine
-
-
-def _lock(model, row_id: int):
-    """The row, locked until the transaction ends and re-read under the lock. SQLite ignores
-    FOR UPDATE, so its write lock is taken first with an update that changes nothing."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(
-            update(model)
-            .where(model.id == row_id)
-            .values(id=model.id)
-            .execution_options(synchronize_session=False)
-        )
-    return db.session.scalar(
-        select(model)
-        .where(model.id == row_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
-# --- enquiries ---------------------------------------------------------------------------------
-
-
-@dataclass
-class EnquiryDraft:
-    organisation: str
-    needs: str
-    borough: str = ""
-    income_band: str = ""
-    budget_pence: int | None = None
-    timescale: str = ""
-
-
-def send_enquiry(
-    client: User, draft: EnquiryDraft, associate_slug: str = "", offer_id: int | None = None
-) -> Enquiry:
-    """To an associate taking work, or (no associate) to the hub to match."""
-    associate = None
-    if associate_slug:
-        associate = db.session.scalar(select(Associate).where(Associate.slug == associate_slug))
-        if associate is None or not associate.listed:
-            raise NotFound("No such associate")
-        if not associate.taking_work:
-            raise ConsultancyError(
-                f"{associate.name} is not taking new work just now: send your enquiry to "
-                "the hub instead and we will match you with someone",
-                "needs",
-            )
-        if associate.user_id == client.id:
-            raise ConsultancyError("You cannot send an enquiry to yourself", "needs")
-    offer = None
-    if offer_id is not None:
-        offer = db.session.get(Offer, offer_id)
-        if offer is None or not offer.published or associate is None:
-            raise NotFound("No such offer")
-        if offer.associate_id != associate.id:
-            raise NotFound("No such offer")
-    if not draft.organisation.strip():
-        raise ConsultancyError("Enter the name of your organisation", "organisation")
-    if not draft.needs.strip():
-        raise ConsultancyError("Tell us what you need help with", "needs")
-    if draft.borough and draft.borough not in BOROUGHS:
-        raise ConsultancyError("Choose a London borough", "borough")
-    if draft.income_band and draft.income_band not in INCOME_BANDS:
-        raise ConsultancyError("Choose your organisation's annual income", "income_band")
-    if draft.budget_pence is not None and draft.budget_pence < 0:
-        raise ConsultancyError("Enter a budget of £0 or more", "budget")
-    enquiry = Enquiry(
-        client_user_id=client.id,
-        associate_id=associate.id if associate else None,
-        offer_id=offer.id if offer else None,
-        organisation=draft.organisation.strip()[:200],
-        borough=draft.borough,
-        income_band=draft.income_band,
-        needs=draft.needs.strip()[:10_000],
-        budget_pence=draft.budget_pence,
-        timescale=draft.timescale.strip()[:200],
-    )
-    db.session.add(enquiry)
-    db.session.flush()
-    return enquiry
-
-
-def get_enquiry(user: User, enquiry_id: int) -> Enquiry:
-    enquiry = db.session.scalar(
-        select(Enquiry).where(
-            Enquiry.id == enquiry_id,
-            _mine(user, Enquiry.client_user_id, Enquiry.associate_id),
-        )
-    )
-    if enquiry is None:
-        raise NotFound("No such enquiry")
-    return enquiry
-
-
-def list_enquiries(user: User) -> list[tuple[Enquiry, Associate | None]]:
-    rows = db.session.execute(
-        select(Enquiry, Associate)
-        .outerjoin(Associate, Associate.id == Enquiry.associate_id)
-        .where(_mine(user, Enquiry.client_user_id, Enquiry.associate_id))
-        .order_by(Enquiry.created_at.desc(), Enquiry.id.desc())
-        .limit(200)
-    ).all()
-    return [(e, a) for e, a in rows]
-
-
-def assign_enquiry(actor: User, enquiry_id: int, associate_id: int | None) -> Enquiry:
-    """The hub matches an enquiry sent to it with an approved associate."""
-    if not actor.is_hub_admin:
-        raise NotAllowed("Only hub admins match enquiries with associates")
-    enquiry = get_enquiry(actor, enquiry_id)
-    associate = db.session.get(Associate, associate_id) if associate_id else None
-    if associate is None or associate.status != AssociateStatus.APPROVED:
-        raise ConsultancyError("Choose an approved associate", "associate_id")
-    if enquiry.status not in (EnquiryStatus.OPEN,):
-        raise ConsultancyError("This enquiry already has a quote")
-    enquiry.associate_id = associate.id
-    db.session.flush()
-    return enquiry
 
 
 # --- quotes ------------------------------------------------------------------------------------
@@ -262,7 +128,7 @@ def _write_quote(user: User, enquiry: Enquiry, associate: Associate, draft, vers
 def create_quote(user: User, enquiry_id: int, draft: QuoteDraft) -> Quote:
     enquiry = get_enquiry(user, enquiry_id)
     associate = _quotable(user, enquiry)
-    _lock(Enquiry, enquiry.id)
+    lock_row(Enquiry, enquiry.id)
     live = db.session.scalar(
         select(Quote.id).where(
             Quote.enquiry_id == enquiry.id,
@@ -285,7 +151,7 @@ def revise_quote(user: User, quote_id: int, draft: QuoteDraft) -> Quote:
     quote = get_quote(user, quote_id)
     enquiry = db.session.get(Enquiry, quote.enquiry_id)
     associate = _quotable(user, enquiry)
-    quote = _lock(Quote, quote.id)
+    quote = lock_row(Quote, quote.id)
     if quote.status == QuoteStatus.ACCEPTED:
         raise ConsultancyError("This quote has been accepted: its price cannot change")
     if quote.status != QuoteStatus.SENT:
@@ -301,7 +167,7 @@ def get_quote(user: User, quote_id: int) -> Quote:
     quote = db.session.scalar(
         select(Quote)
         .join(Enquiry, Enquiry.id == Quote.enquiry_id)
-        .where(Quote.id == quote_id, _mine(user, Enquiry.client_user_id, Quote.associate_id))
+        .where(Quote.id == quote_id, mine(user, Enquiry.client_user_id, Quote.associate_id))
     )
     if quote is None:
         raise NotFound("No such quote")
@@ -323,7 +189,7 @@ def quotes_of(user: User, enquiry: Enquiry) -> list[Quote]:
             .join(Enquiry, Enquiry.id == Quote.enquiry_id)
             .where(
                 Quote.enquiry_id == enquiry.id,
-                _mine(user, Enquiry.client_user_id, Quote.associate_id),
+                mine(user, Enquiry.client_user_id, Quote.associate_id),
             )
             .order_by(Quote.version.desc())
         )
@@ -335,7 +201,7 @@ def _client_quote(user: User, quote_id: int) -> Quote:
     enquiry = db.session.get(Enquiry, quote.enquiry_id)
     if enquiry.client_user_id != user.id:
         raise NotAllowed("Only the client who asked can accept or decline this quote")
-    return _lock(Quote, quote.id)
+    return lock_row(Quote, quote.id)
 
 
 def _refuse_unless_open(quote: Quote) -> None:
@@ -405,7 +271,7 @@ def get_engagement(user: User, engagement_id: int) -> Engagement:
     engagement = db.session.scalar(
         select(Engagement).where(
             Engagement.id == engagement_id,
-            _mine(user, Engagement.client_user_id, Engagement.associate_id),
+            mine(user, Engagement.client_user_id, Engagement.associate_id),
         )
     )
     if engagement is None:
@@ -418,7 +284,7 @@ def list_engagements(user: User) -> list[tuple[Engagement, Associate, Enquiry]]:
         select(Engagement, Associate, Enquiry)
         .join(Associate, Associate.id == Engagement.associate_id)
         .join(Enquiry, Enquiry.id == Engagement.enquiry_id)
-        .where(_mine(user, Engagement.client_user_id, Engagement.associate_id))
+        .where(mine(user, Engagement.client_user_id, Engagement.associate_id))
         .order_by(Engagement.created_at.desc(), Engagement.id.desc())
         .limit(200)
     ).all()
@@ -437,7 +303,7 @@ def _as_client(user: User, engagement_id: int) -> Engagement:
     engagement = get_engagement(user, engagement_id)
     if engagement.client_user_id != user.id:
         raise NotAllowed("Only the client does this")
-    return _lock(Engagement, engagement.id)
+    return lock_row(Engagement, engagement.id)
 
 
 def record_milestone(user: User, engagement_id: int, title: str, notes: str = "") -> Milestone:
@@ -491,74 +357,3 @@ def balance_due(engagement: Engagement) -> bool:
         return False
     rows = milestones_of(engagement)
     return bool(rows) and all(m.accepted_at for m in rows)
-
-
-# --- reviews -----------------------------------------------------------------------------------
-
-
-def leave_review(user: User, engagement_id: int, rating: int | None, text: str) -> Review:
-    """Only the client of a completed engagement reviews its associate; moderated first."""
-    try:
-        engagement = get_engagement(user, engagement_id)
-    except NotFound:
-        raise ConsultancyError("You can only review an associate you engaged", "text") from None
-    if engagement.client_user_id != user.id:
-        raise ConsultancyError("You can only review an associate you engaged", "text")
-    if engagement.status != EngagementStatus.COMPLETED:
-        raise ConsultancyError("You can review the associate once the work is complete", "text")
-    if rating is None or not 1 <= rating <= 5:
-        raise ConsultancyError("Choose a rating from 1 to 5", "rating")
-    if not text.strip():
-        raise ConsultancyError("Write a few words about the work", "text")
-    if db.session.scalar(select(Review.id).where(Review.engagement_id == engagement.id)):
-        raise ConsultancyError("You have already reviewed this engagement", "text")
-    review = Review(
-        engagement_id=engagement.id,
-        associate_id=engagement.associate_id,
-        client_user_id=user.id,
-        rating=rating,
-        text=text.strip()[:5000],
-    )
-    db.session.add(review)
-    db.session.flush()
-    return review
-
-
-def moderate_review(actor: User, review_id: int, publish: bool) -> Review:
-    if not actor.is_hub_admin:
-        raise NotAllowed("Only hub admins moderate reviews")
-    review = db.session.get(Review, review_id)
-    if review is None:
-        raise NotFound("No such review")
-    review.status = ReviewStatus.PUBLISHED if publish else ReviewStatus.REJECTED
-    db.session.flush()
-    return review
-
-
-def published_reviews(associate_id: int) -> list[Review]:
-    return list(
-        db.session.scalars(
-            select(Review)
-            .where(Review.associate_id == associate_id, Review.status == ReviewStatus.PUBLISHED)
-            .order_by(Review.created_at.desc())
-            .limit(50)
-        )
-    )
-
-
-def pending_reviews() -> list[Review]:
-    return list(
-        db.session.scalars(
-            select(Review).where(Review.status == ReviewStatus.PENDING).order_by(Review.id)
-        )
-    )
-
-
-def enquiries_for_hub() -> list[Enquiry]:
-    return list(
-        db.session.scalars(
-            select(Enquiry)
-            .where(Enquiry.associate_id.is_(None), Enquiry.status == EnquiryStatus.OPEN)
-            .order_by(Enquiry.created_at)
-        )
-    )

@@ -10,7 +10,7 @@ from flask_login import current_user
 from londonhub.platform.core.access import require_hub_admin
 from londonhub.platform.core.extensions import db
 
-from . import associates, engagements, lifeboat, money
+from . import associates, enquiries, lifeboat, money, pot, reviews
 from .forms import AmountForm, AssignForm, CommissionForm, TriageForm
 from .models import Account, AssociateStatus, Engagement, Enquiry
 
@@ -41,8 +41,8 @@ def index():
         associates=associates.list_for_hub(status),
         status=status,
         statuses=AssociateStatus,
-        enquiries=engagements.enquiries_for_hub(),
-        reviews=engagements.pending_reviews(),
+        enquiries=enquiries.enquiries_for_hub(),
+        reviews=reviews.pending_reviews(),
         assign_form=assign_form,
     )
 
@@ -111,7 +111,7 @@ def assign_enquiry(enquiry_id: int):
     form.associate_id.choices = _approved_choices()
     form.validate()
     try:
-        engagements.assign_enquiry(current_user, enquiry_id, form.associate_id.data or None)
+        enquiries.assign_enquiry(current_user, enquiry_id, form.associate_id.data or None)
     except associates.ConsultancyError as exc:
         _flash_error(exc)
     else:
@@ -124,7 +124,7 @@ def assign_enquiry(enquiry_id: int):
 def moderate(review_id: int, decision: str):
     if decision not in ("publish", "reject"):
         return redirect(url_for(".index"))
-    engagements.moderate_review(current_user, review_id, decision == "publish")
+    reviews.moderate_review(current_user, review_id, decision == "publish")
     db.session.commit()
     flash("Review published." if decision == "publish" else "Review rejected.", "success")
     return redirect(url_for(".index"))
@@ -155,7 +155,7 @@ def top_up():
     form = AmountForm(prefix="pot")
     form.validate()
     try:
-        money.top_up_pot(current_user, getattr(form.amount, "pence", None), form.reference.data)
+        pot.top_up_pot(current_user, getattr(form.amount, "pence", None), form.reference.data)
     except associates.ConsultancyError as exc:
         _flash_error(exc)
     else:
@@ -169,7 +169,7 @@ def subsidy(engagement_id: int):
     form = AmountForm(prefix="subsidy")
     form.validate()
     try:
-        money.approve_subsidy(current_user, engagement_id, getattr(form.amount, "pence", None))
+        pot.approve_subsidy(current_user, engagement_id, getattr(form.amount, "pence", None))
     except associates.ConsultancyError as exc:
         _flash_error(exc)
     else:

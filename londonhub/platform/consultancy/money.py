@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 import stripe
-from sqlalchemy import case, func, select, text, update
+from sqlalchemy import case, func, select
 
 from londonhub.billing import services as billing
 from londonhub.billing.fulfilment import FulfilmentHandler
@@ -24,9 +24,8 @@ from londonhub.platform.core.money import format_pence
 from londonhub.platform.core.timeutil import utcnow
 
 from .associates import ConsultancyError, NotAllowed, NotFound, associate_of
-from .engagements import _as_client, _lock, balance_due, milestones_of
+from .engagements import _as_client, balance_due, milestones_of
 from .models import (
-    SUBSIDY_BANDS,
     Account,
     Associate,
     Engagement,
@@ -36,11 +35,10 @@ from .models import (
     LedgerEntry,
     Milestone,
 )
+from .scope import lock_row
 
 log = logging.getLogger(__name__)
 KIND = "consultancy"
-#: Serialises every draw on and top-up of the subsidy pot (PostgreSQL advisory lock key).
-POT_LOCK = 1_400_014
 
 
 # --- booking -----------------------------------------------------------------------------------
@@ -168,7 +166,7 @@ def _engagement_of(order: billing.Order) -> tuple[Engagement, str] | None:
     parts = order.fulfilment_ref.split(":")
     if len(parts) != 3 or parts[0] != "engagement":
         return None
-    engagement = _lock(Engagement, int(parts[1]))
+    engagement = lock_row(Engagement, int(parts[1]))
     return (engagement, parts[2]) if engagement is not None else None
 
 
@@ -348,7 +346,7 @@ def record_payout(actor: User, associate_id: int, amount: int | None, reference:
     """The hub paid an associate's held balance by bank transfer."""
     if not actor.is_hub_admin:
         raise NotAllowed("Only hub admins record payouts")
-    associate = _lock(Associate, associate_id)
+    associate = lock_row(Associate, associate_id)
     if associate is None:
         raise NotFound("No such associate")
     held = associate_balance(associate)
@@ -388,79 +386,6 @@ def account_total(account: Account) -> int:
             )
         )
     )
-
-
-# --- the subsidy pot ---------------------------------------------------------------------------
-
-
-def _lock_pot() -> None:
-    """One draw or top-up at a time, so two draws cannot both pass the balance check."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POT_LOCK})
-    else:  # SQLite: take the write lock before reading
-        db.session.execute(
-            update(LedgerEntry)
-            .where(LedgerEntry.id == -1)
-            .values(amount_pence=LedgerEntry.amount_pence)
-            .execution_options(synchronize_session=False)
-        )
-
-
-def top_up_pot(actor: User, amount: int | None, reference: str) -> None:
-    if not actor.is_hub_admin:
-        raise NotAllowed("Only hub admins top up the subsidy pot")
-    if amount is None or amount <= 0:
-        raise ConsultancyError("Enter an amount of at least 1p", "amount")
-    _lock_pot()
-    count = db.session.scalar(select(func.count(LedgerEntry.id))) or 0
-    _book(
-        Account.SUBSIDY_POT,
-        EntryKind.TOP_UP,
-        amount,
-        f"top-up:{count + 1}:{utcnow().isoformat()}",
-        f"Topped up by the hub{': ' + reference if reference else ''}",
-    )
-    record("consultancy.pot_top_up", f"Topped up the subsidy pot by {format_pence(amount)}")
-
-
-def approve_subsidy(actor: User, engagement_id: int, amount: int | None) -> Engagement:
-    """A discount for a small group, paid from the pot: never more than the pot holds, and
-    only before the client has paid anything."""
-    if not actor.is_hub_admin:
-        raise NotAllowed("Only hub admins approve discounts")
-    engagement = _lock(Engagement, engagement_id)
-    if engagement is None:
-        raise NotFound("No such engagement")
-    enquiry = db.session.get(Enquiry, engagement.enquiry_id)
-    if enquiry.income_band not in SUBSIDY_BANDS:
-        raise ConsultancyError(
-            "Discounts are for small groups (annual income under £100,000)", "amount"
-        )
-    if engagement.deposit_paid_at or engagement.subsidy_pence:
-        raise ConsultancyError("A discount is agreed before anything is paid, once", "amount")
-    if amount is None or amount <= 0:
-        raise ConsultancyError("Enter a discount of at least 1p", "amount")
-    if amount > engagement.total_pence - engagement.deposit_pence:
-        raise ConsultancyError("The discount cannot be more than the balance", "amount")
-    _lock_pot()
-    available = account_total(Account.SUBSIDY_POT)
-    if amount > available:
-        raise ConsultancyError(
-            f"The subsidy pot holds {format_pence(available)}: top it up first", "amount"
-        )
-    source = f"subsidy:{engagement.id}"
-    _book(
-        Account.SUBSIDY_POT,
-        EntryKind.DRAW,
-        -amount,
-        source,
-        f"Discount for engagement {engagement.id}",
-        engagement_id=engagement.id,
-    )
-    engagement.subsidy_pence = amount
-    _book_payment(engagement, amount, source, f"Subsidy for engagement {engagement.id}")
-    db.session.flush()
-    return engagement
 
 
 def milestone_paid(milestone: Milestone) -> bool:

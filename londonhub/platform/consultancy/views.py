@@ -16,7 +16,7 @@ from londonhub.platform.core.access import public
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.params import page_arg
 
-from . import associates, engagements, lifeboat, money
+from . import associates, lifeboat, money, reviews
 from .forms import SITUATION_LABELS, DirectoryForm, LifeboatForm, OfferForm, ProfileForm
 from .models import BOROUGHS, EXPERTISE, RATE_BANDS
 
@@ -83,7 +83,7 @@ def associate_page(associate_slug: str):
         "consultancy/associate.html",
         associate=associate,
         offers=associates.offers_of(associate.id),
-        reviews=engagements.published_reviews(associate.id),
+        reviews=reviews.published_reviews(associate.id),
         own=current_user.is_authenticated and current_user.id == associate.user_id,
     )
 

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from londonhub.billing import services as billing
 from londonhub.platform.core.extensions import db
 
-from . import associates, engagements, lifeboat, money
+from . import associates, engagements, enquiries, lifeboat, money, reviews
 from .forms import (
     EnquiryForm,
     MilestoneForm,
@@ -31,7 +31,7 @@ def enquire():
     associate = associates.get_listed(slug, current_user) if slug else None
     form = EnquiryForm()
     if form.validate_on_submit():
-        draft = engagements.EnquiryDraft(
+        draft = enquiries.EnquiryDraft(
             organisation=form.organisation.data,
             needs=form.needs.data,
             borough=form.borough.data or "",
@@ -40,7 +40,7 @@ def enquire():
             timescale=form.timescale.data or "",
         )
         try:
-            enquiry = engagements.send_enquiry(current_user, draft, slug, offer)
+            enquiry = enquiries.send_enquiry(current_user, draft, slug, offer)
         except associates.ConsultancyError as exc:
             form_error(form, exc, "needs")
         else:
@@ -58,7 +58,7 @@ def work():
     """A person's consultancy: enquiries and engagements as client and as associate."""
     return render_template(
         "consultancy/work.html",
-        enquiries=engagements.list_enquiries(current_user),
+        enquiries=enquiries.list_enquiries(current_user),
         engaged=engagements.list_engagements(current_user),
         requests=lifeboat.list_requests(current_user),
         own=associates.associate_of(current_user),
@@ -68,7 +68,7 @@ def work():
 @bp.get("/enquiries/<int:enquiry_id>")
 @login_required
 def enquiry(enquiry_id: int):
-    item = engagements.get_enquiry(current_user, enquiry_id)
+    item = enquiries.get_enquiry(current_user, enquiry_id)
     return render_template(
         "consultancy/enquiry.html",
         enquiry=item,
@@ -111,7 +111,7 @@ def _quote_draft(form: QuoteForm) -> engagements.QuoteDraft:
 @bp.route("/enquiries/<int:enquiry_id>/quote", methods=["GET", "POST"])
 @login_required
 def new_quote(enquiry_id: int):
-    item = engagements.get_enquiry(current_user, enquiry_id)
+    item = enquiries.get_enquiry(current_user, enquiry_id)
     if not _can_quote(item):
         raise associates.NotAllowed("Only the associate (or the hub) can quote for this enquiry")
     revising = request.values.get("revise", "")
@@ -137,7 +137,7 @@ def new_quote(enquiry_id: int):
 @login_required
 def quote(quote_id: int):
     item = engagements.get_quote(current_user, quote_id)
-    enquiry = engagements.get_enquiry(current_user, item.enquiry_id)
+    enquiry = enquiries.get_enquiry(current_user, item.enquiry_id)
     return render_template(
         "consultancy/quote.html",
         quote=item,
@@ -261,7 +261,7 @@ def review(engagement_id: int):
     form = ReviewForm(prefix="review")
     rating = str(form.rating.data or "")
     try:
-        engagements.leave_review(
+        reviews.leave_review(
             current_user,
             engagement_id,
             int(rating) if rating.isdigit() and len(rating) < 3 else None,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from londonhub.platform.consultancy import associates, engagements
+from londonhub.platform.consultancy import associates, engagements, enquiries
 from londonhub.platform.consultancy.models import Associate
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.timeutil import london_today
@@ -119,9 +119,9 @@ def quoted(world) -> Callable[..., Any]:
         client = client or world.client
         user = associate_user or world.associate_user
         associate = associates.own_associate(user)
-        enquiry = engagements.send_enquiry(
+        enquiry = enquiries.send_enquiry(
             client,
-            engagements.EnquiryDraft(
+            enquiries.EnquiryDraft(
                 organisation="Camden Carers", needs="A governance review", borough="camden"
             ),
             associate.slug,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from londonhub.platform.consultancy import engagements, lifeboat
+from londonhub.platform.consultancy import engagements, enquiries, lifeboat
 from londonhub.platform.consultancy.models import LifeboatSituation
 from londonhub.platform.core.access import is_public
 from londonhub.platform.core.extensions import db
@@ -39,7 +39,7 @@ def _their_work(world, quoted) -> dict[str, object]:
     quote = quoted()
     engagements.revise_quote(world.associate_user, quote.id, quote_draft(deposit_percent=0))
     db.session.commit()
-    enquiry = engagements.get_enquiry(world.client, quote.enquiry_id)
+    enquiry = enquiries.get_enquiry(world.client, quote.enquiry_id)
     enquiry.needs = f"Needs {SECRET}"
     live = engagements.quotes_of(world.client, enquiry)[0]
     engagement = engagements.accept_quote(world.client, live.id)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from londonhub.billing.models import Order, OrderStatus
-from londonhub.platform.consultancy import engagements, money
+from londonhub.platform.consultancy import engagements, money, reviews
 from londonhub.platform.consultancy.associates import ConsultancyError
 from londonhub.platform.consultancy.models import (
     Account,
@@ -179,10 +179,10 @@ def test_you_cannot_review_someone_you_did_not_engage(world, quoted, signed_in):
     engagement = engagements.accept_quote(world.client, quoted().id)
     db.session.commit()
     with pytest.raises(ConsultancyError, match="only review an associate you engaged"):
-        engagements.leave_review(world.other_client, engagement.id, 5, "Great")
+        reviews.leave_review(world.other_client, engagement.id, 5, "Great")
     db.session.rollback()
     with pytest.raises(ConsultancyError, match="once the work is complete"):
-        engagements.leave_review(world.client, engagement.id, 5, "Great")
+        reviews.leave_review(world.client, engagement.id, 5, "Great")
     db.session.rollback()
     other = signed_in(world.other_client.email)
     response = other.post(

@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from londonhub.platform.consultancy import engagements, money
+from londonhub.platform.consultancy import engagements, money, pot
 from londonhub.platform.consultancy.associates import ConsultancyError, NotAllowed
 from londonhub.platform.consultancy.models import Account, Engagement, Enquiry
 from londonhub.platform.core.extensions import db
@@ -24,18 +24,18 @@ def test_a_discount_draws_on_the_pot_and_the_client_pays_less(world, quoted):
     engagement = engagements.accept_quote(world.client, quoted().id)
     db.session.commit()
     with pytest.raises(NotAllowed):
-        money.top_up_pot(world.associate_user, 10_000, "")
+        pot.top_up_pot(world.associate_user, 10_000, "")
     db.session.rollback()
-    money.top_up_pot(world.hub, 50_000, "Trust grant")
+    pot.top_up_pot(world.hub, 50_000, "Trust grant")
     db.session.commit()
     with pytest.raises(ConsultancyError, match="small groups"):
-        money.approve_subsidy(world.hub, engagement.id, 20_000)
+        pot.approve_subsidy(world.hub, engagement.id, 20_000)
     db.session.rollback()
     _small(engagement.id)
     with pytest.raises(ConsultancyError, match="holds £500.00"):
-        money.approve_subsidy(world.hub, engagement.id, 60_000)
+        pot.approve_subsidy(world.hub, engagement.id, 60_000)
     db.session.rollback()
-    money.approve_subsidy(world.hub, engagement.id, 20_000)
+    pot.approve_subsidy(world.hub, engagement.id, 20_000)
     db.session.commit()
     engagement = db.session.get(Engagement, engagement.id)
     assert engagement.client_pays_pence == 90_000 and engagement.balance_pence == 62_500
@@ -51,7 +51,7 @@ def test_two_discounts_at_once_never_overdraw_the_pot(app, world, quoted):
         db.session.commit()
         _small(engagement.id)
         ids.append(engagement.id)
-    money.top_up_pot(world.hub, 30_000, "")
+    pot.top_up_pot(world.hub, 30_000, "")
     db.session.commit()
     hub_id = world.hub.id
     barrier = threading.Barrier(2)
@@ -64,7 +64,7 @@ def test_two_discounts_at_once_never_overdraw_the_pot(app, world, quoted):
             hub = db.session.get(User, hub_id)
             barrier.wait()
             try:
-                money.approve_subsidy(hub, engagement_id, 20_000)
+                pot.approve_subsidy(hub, engagement_id, 20_000)
                 db.session.commit()
                 outcomes.append("approved")
             except ConsultancyError as exc:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from londonhub.platform.consultancy import associates, engagements
+from londonhub.platform.consultancy import associates, engagements, enquiries
 from londonhub.platform.consultancy.associates import ConsultancyError
 from londonhub.platform.consultancy.models import (
     Engagement,
@@ -91,9 +91,9 @@ def test_client_sends_an_enquiry_and_the_associate_quotes_through_the_pages(worl
     ],
 )
 def test_a_bad_quote_is_refused_with_a_clear_message_and_nothing_written(world, overrides, message):
-    enquiry = engagements.send_enquiry(
+    enquiry = enquiries.send_enquiry(
         world.client,
-        engagements.EnquiryDraft(organisation="Camden Carers", needs="Help"),
+        enquiries.EnquiryDraft(organisation="Camden Carers", needs="Help"),
         world.associate.slug,
     )
     db.session.commit()
@@ -105,9 +105,9 @@ def test_a_bad_quote_is_refused_with_a_clear_message_and_nothing_written(world, 
 
 
 def test_the_quote_form_shows_bad_input_on_the_page(world, signed_in):
-    enquiry = engagements.send_enquiry(
+    enquiry = enquiries.send_enquiry(
         world.client,
-        engagements.EnquiryDraft(organisation="Camden Carers", needs="Help"),
+        enquiries.EnquiryDraft(organisation="Camden Carers", needs="Help"),
         world.associate.slug,
     )
     db.session.commit()
@@ -240,8 +240,8 @@ def test_an_enquiry_to_the_hub_is_matched_then_quoted(world, signed_in):
 def test_a_paused_associate_takes_no_enquiries(world):
     associates.set_paused(world.associate_user, True)
     with pytest.raises(ConsultancyError, match="not taking new work"):
-        engagements.send_enquiry(
+        enquiries.send_enquiry(
             world.client,
-            engagements.EnquiryDraft(organisation="X", needs="Help"),
+            enquiries.EnquiryDraft(organisation="X", needs="Help"),
             world.associate.slug,
         )
