@@ -633,7 +633,14 @@ def _consultancy(world: World) -> dict[str, Any]:
             situation=c.LifeboatSituation.CASH_FLOW,
             details=f"Details {SECRET}",
         )
-        db.session.add_all([milestone, review, request])
+        week = c.TimeRecord(
+            engagement_id=engagement.id,
+            week_starting=london_today() - timedelta(days=london_today().weekday() + 7),
+            half_days=4,
+            notes=f"Week {SECRET}",
+            amount_pence=80_000,
+        )
+        db.session.add_all([milestone, review, request, week])
         db.session.commit()
         made = {
             "associate_slug": associate.slug,
@@ -645,6 +652,7 @@ def _consultancy(world: World) -> dict[str, Any]:
             "milestone_id": milestone.id,
             "review_id": review.id,
             "request_id": request.id,
+            "record_id": week.id,
         }
         world._consultancy = made  # type: ignore[attr-defined]
     return made
@@ -696,6 +704,7 @@ PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
             "milestone_id",
             "review_id",
             "request_id",
+            "record_id",
         )
     },
     "part": lambda w: "balance",

@@ -180,6 +180,14 @@ class MilestoneForm(FlaskForm):
     notes = _area("Notes", 5000)
 
 
+class WeekForm(FlaskForm):
+    week_starting = DateField("Week starting (Monday)", validators=[InputRequired("Enter a date")])
+    half_days = IntegerField(
+        "Half days worked", validators=[InputRequired("Enter the half days worked")]
+    )
+    notes = _area("What you did", 600)
+
+
 class ReviewForm(FlaskForm):
     rating = RadioField(
         "Rating",

@@ -34,6 +34,7 @@ from .models import (
     EntryKind,
     LedgerEntry,
     Milestone,
+    TimeRecord,
 )
 from .scope import lock_row
 
@@ -104,10 +105,12 @@ def _book_payment(engagement: Engagement, amount: int, source: str, what: str) -
 # --- orders through billing --------------------------------------------------------------------
 
 
-def _order_for(engagement: Engagement, part: str, amount: int, buyer: User) -> billing.Order:
+def _order_for(
+    engagement: Engagement, part: str, amount: int, buyer: User, what: str = ""
+) -> billing.Order:
     enquiry = db.session.get(Enquiry, engagement.enquiry_id)
     associate = db.session.get(Associate, engagement.associate_id)
-    label = f"{part.capitalize()} for work by {associate.name}"
+    label = f"{(what or part).capitalize()} for work by {associate.name}"
     return billing.create_order(
         billing.hub_workspace(),
         kind=KIND,
@@ -139,6 +142,8 @@ def start_payment(user: User, engagement_id: int, part: str) -> billing.Order:
         if engagement.status != EngagementStatus.AWAITING_DEPOSIT:
             raise ConsultancyError("There is no deposit to pay")
         amount, column = engagement.deposit_pence, "deposit_order_id"
+    elif part.startswith("week-"):
+        return _week_payment(engagement, part, user)
     elif part == "balance":
         if engagement.balance_paid_at is not None:
             raise ConsultancyError("The balance has been paid already")
@@ -160,6 +165,33 @@ def start_payment(user: User, engagement_id: int, part: str) -> billing.Order:
             engagement.status = EngagementStatus.AWAITING_BALANCE
         db.session.flush()
     return order
+
+
+def _week_payment(engagement: Engagement, part: str, user: User) -> billing.Order:
+    """An approved week's invoice (made when the client approved it; again if it lapsed)."""
+    number = part.removeprefix("week-")
+    record = None
+    if number.isdigit() and len(number) < 19:
+        record = db.session.scalar(
+            select(TimeRecord).where(
+                TimeRecord.id == int(number), TimeRecord.engagement_id == engagement.id
+            )
+        )
+    if record is None or record.approved_at is None:
+        raise NotFound("No such week to pay")
+    order = _existing(record.order_id)
+    if order is not None and order.is_settled:
+        raise ConsultancyError("This week has been paid already")
+    if order is None or order.status == billing.OrderStatus.CANCELLED:
+        order = invoice_week(engagement, record, user)
+        record.order_id = order.id
+        db.session.flush()
+    return order
+
+
+def invoice_week(engagement: Engagement, record: TimeRecord, buyer: User) -> billing.Order:
+    label = f"week of {record.week_starting:%-d %B %Y}"
+    return _order_for(engagement, f"week-{record.id}", record.amount_pence, buyer, label)
 
 
 def _engagement_of(order: billing.Order) -> tuple[Engagement, str] | None:
@@ -187,7 +219,7 @@ def on_paid(order: billing.Order) -> None:
         engagement.status = EngagementStatus.COMPLETED
         engagement.completed_at = now
     _book_payment(engagement, order.total_pence, f"order:{order.id}", f"Order {order.id}")
-    if part == "balance":
+    if part == "balance" or part.startswith("week-"):
         pay_associate(engagement, f"order-{order.id}")
     db.session.flush()
 

@@ -9,13 +9,14 @@ from flask_login import current_user, login_required
 from londonhub.billing import services as billing
 from londonhub.platform.core.extensions import db
 
-from . import associates, engagements, enquiries, lifeboat, money, reviews
+from . import associates, engagements, enquiries, lifeboat, money, reviews, timesheets
 from .forms import (
     EnquiryForm,
     MilestoneForm,
     PlanForm,
     QuoteForm,
     ReviewForm,
+    WeekForm,
     pence_of,
 )
 from .models import Associate, EngagementStatus, Enquiry, QuoteStatus
@@ -194,6 +195,8 @@ def engagement(engagement_id: int):
         is_associate=associate.user_id == current_user.id,
         balance_due=engagements.balance_due(item),
         milestone_form=MilestoneForm(prefix="milestone"),
+        week_form=WeekForm(prefix="week"),
+        weeks=timesheets.weeks_of(item.id),
         review_form=ReviewForm(prefix="review"),
         statuses=EngagementStatus,
     )
@@ -251,6 +254,42 @@ def accept_milestone(engagement_id: int, milestone_id: int):
     else:
         db.session.commit()
         flash("You accepted the milestone.", "success")
+    return redirect(url_for(".engagement", engagement_id=engagement_id))
+
+
+@bp.post("/engagements/<int:engagement_id>/weeks")
+@login_required
+def record_week(engagement_id: int):
+    form = WeekForm(prefix="week")
+    form.validate()
+    try:
+        timesheets.record_week(
+            current_user,
+            engagement_id,
+            form.week_starting.data,
+            form.half_days.data,
+            form.notes.data or "",
+        )
+    except associates.ConsultancyError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("Week recorded: the client has been asked to approve it.", "success")
+    return redirect(url_for(".engagement", engagement_id=engagement_id))
+
+
+@bp.post("/engagements/<int:engagement_id>/weeks/<int:record_id>/approve")
+@login_required
+def approve_week(engagement_id: int, record_id: int):
+    try:
+        timesheets.approve_week(current_user, engagement_id, record_id)
+    except associates.ConsultancyError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("Week approved: its invoice is ready to pay.", "success")
     return redirect(url_for(".engagement", engagement_id=engagement_id))
 
 

@@ -65,6 +65,7 @@ def _their_work(world, quoted) -> dict[str, object]:
         "milestone_id": milestone.id,
         "review_id": 999_999,
         "request_id": request.id,
+        "record_id": 999_999,
         "part": "deposit",
         "action": "suspend",
         "decision": "publish",
