@@ -8,7 +8,7 @@ consultancy matrix (see londonhub/platform/consultancy/models.py). Lifeboat requ
 workspace only when the hub shares one with that borough.
 
 Revision ID: 20261201_0017
-Revises: 20261201_0020
+Revises: 20261201_0018
 Create Date: 2026-12-01 13:51:53.809287
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '20261201_0017'
-down_revision = '20261201_0020'
+down_revision = '20261201_0018'
 branch_labels = None
 depends_on = None
 
