@@ -35,6 +35,11 @@ def parse_pounds(text: str) -> int:
         amount = Decimal(cleaned)
     except InvalidOperation as exc:
         raise ValueError("Enter an amount in pounds, like 12.50") from exc
+    # Decimal also reads "Infinity", "NaN" and "1e999", which quantize() cannot take.
+    if not amount.is_finite():
+        raise ValueError("Enter an amount in pounds, like 12.50")
+    if amount * 100 > MAX_PENCE:
+        raise ValueError("That amount is too large")
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError("Enter an amount with no more than 2 decimal places")
     pence = int(amount * 100)
