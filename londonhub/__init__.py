@@ -54,4 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .platform import consultancy
 
     consultancy.init_app(app)
+    from .platform import corporate
+
+    corporate.init_app(app)
     return app

@@ -79,6 +79,7 @@ from .operations.refunds import (
     request_buyer_refund,
     request_refund,
 )
+from .operations.shares import order_ledger, pay_share
 from .operations.webhooks import (
     due_unpaid_orders,
     expire_order,
@@ -165,7 +166,9 @@ __all__ = [
     "list_seller_orders",
     "mark_paid",
     "order_history",
+    "order_ledger",
     "order_lines",
+    "pay_share",
     "perform_refund",
     "platform_fee",
     "process_event",

@@ -379,6 +379,51 @@ def _resource_adoption(side_name: str, made: dict[str, Any]) -> Any:
     return ResourceAdoption(resource_id=pooled.id)
 
 
+def _company(side_name: str) -> tuple[Any, Any]:
+    """A company's account and an accepted employee (hub-level rows: a company is not a
+    workspace), whose names carry the side's private marker."""
+    from londonhub.platform.core.accounts import create_user
+    from londonhub.platform.corporate.models import (
+        CorporateAccount,
+        CorporateEmployee,
+        EmployeeStatus,
+    )
+
+    account = CorporateAccount(
+        name=f"{side_name.title()} Corp {_private(side_name)}",
+        company_number="01234567",
+        billing_address=f"{_private(side_name)} Road",
+    )
+    db.session.add(account)
+    db.session.flush()
+    person = create_user(f"employee@{side_name}-corp.example.org", f"Employee {side_name}", None)
+    employee = CorporateEmployee(
+        account_id=account.id,
+        email=person.email,
+        name=f"Employee {_private(side_name)}",
+        status=EmployeeStatus.ACCEPTED,
+        user_id=person.id,
+    )
+    db.session.add(employee)
+    db.session.flush()
+    return account, employee
+
+
+def _corporate_placement(side_name: str, made: dict[str, Any]) -> Any:
+    """An employee of a company waiting for this workspace to place them."""
+    from londonhub.platform.corporate.models import CorporatePlacement, PlacementStatus
+
+    account, employee = _company(side_name)
+    return CorporatePlacement(
+        account_id=account.id,
+        employee_id=employee.id,
+        user_id=employee.user_id,
+        opportunity_id=made["Opportunity"].id,
+        status=PlacementStatus.WAITING,
+        message=f"Note {_private(side_name)}",
+    )
+
+
 #: model class name -> factory(side name, rows made so far) returning one unsaved row, made in
 #: this order inside the workspace's context. Every tenant-owned model needs one.
 TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
@@ -403,6 +448,7 @@ TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "AnonymousHours": _anonymous_hours,
     "GroupCoordinator": _group_coordinator,
     "ResourceAdoption": _resource_adoption,
+    "CorporatePlacement": _corporate_placement,
 }
 
 
@@ -655,6 +701,59 @@ def _consultancy(world: World) -> dict[str, Any]:
             "record_id": week.id,
         }
         world._consultancy = made  # type: ignore[attr-defined]
+def _corporate(world: World) -> dict[str, Any]:
+    """Hub-level corporate rows of B's company: a package (hub admins only), a purchase, an
+    employee invitation carrying SECRET, and its link. Made once per walk."""
+    made = getattr(world, "_corporate", None)
+    if made is None:
+        from londonhub.platform.corporate.models import (
+            CorporateEmployee,
+            CorporatePackage,
+            CorporatePlacement,
+            CorporatePurchase,
+            PackageKind,
+            PackageStatus,
+            VatTreatment,
+        )
+        from londonhub.platform.corporate.operations.employees import INVITE
+
+        package = CorporatePackage(
+            name=f"Package {SECRET}",
+            kind=PackageKind.PER_EMPLOYEE,
+            status=PackageStatus.DRAFT,
+            price_pence=1000,
+            vat=VatTreatment.EXEMPT,
+            hub_share_pence=400,
+            workspace_share_pence=600,
+        )
+        db.session.add(package)
+        db.session.flush()
+        with tenant_context(world.b.workspace.id):
+            placement = db.session.get(CorporatePlacement, world.b.objects["CorporatePlacement"])
+            account_id = placement.account_id
+        purchase = CorporatePurchase(
+            account_id=account_id,
+            package_id=package.id,
+            quantity=1,
+            places=1,
+            place_price_pence=1000,
+            hub_share_pence=400,
+            workspace_share_pence=600,
+            total_pence=1000,
+            po_number=f"PO {SECRET}"[:40],
+        )
+        invited = CorporateEmployee(
+            account_id=account_id, email=f"{SECRET}@beta-corp.example.org", name=SECRET
+        )
+        db.session.add_all([purchase, invited])
+        db.session.commit()
+        made = {
+            "package_id": package.id,
+            "purchase_id": purchase.id,
+            "employee_id": invited.id,
+            "token": make_token(INVITE, {"aid": account_id, "eid": invited.id}),
+        }
+        world._corporate = made  # type: ignore[attr-defined]
     return made
 
 
@@ -709,6 +808,12 @@ PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     },
     "part": lambda w: "balance",
     "decision": lambda w: "publish",
+    # Corporate volunteering: B's placement is B's; packages, purchases and employees are
+    # hub-level rows of the hub and of a company, which no workspace role may reach.
+    "placement_id": lambda w: w.b.objects["CorporatePlacement"],
+    "package_id": lambda w: _corporate(w)["package_id"],
+    "purchase_id": lambda w: _corporate(w)["purchase_id"],
+    "employee_id": lambda w: _corporate(w)["employee_id"],
 }
 
 #: endpoint -> all its parameters, where a name alone is ambiguous.
@@ -721,6 +826,8 @@ ENDPOINT_FILLERS: dict[str, Callable[[World], dict[str, Any]]] = {
     "partner_sso.signed_out": lambda w: {"token": _partner(w)["signed_out"]},
     # B's invitation of a group coordinator: only the invited address may open it.
     "volunteering_me.coordination": lambda w: {"token": _coordinator_token(w)},
+    # An invitation to B's company's employee: nobody else signed in may accept it.
+    "corporate_me.join": lambda w: {"token": _corporate(w)["token"]},
 }
 
 

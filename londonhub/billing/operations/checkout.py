@@ -52,11 +52,13 @@ def create_order(
     organisation_type: str | None = None,
     expires_at: datetime | None = None,
     due_before: datetime | None = None,
+    invoice: bool = False,
 ) -> Order:
     """A new order in the seller's workspace: pending Stripe Checkout (lapsing at
-    `expires_at` unless paid), or in invoice mode provisionally confirmed on an invoice due
-    within the seller's time to pay, and before `due_before` (when the service starts) if that
-    is sooner: it never lapses by itself. A free order is paid at once."""
+    `expires_at` unless paid), or in invoice mode (without Stripe keys, or when the buyer
+    asked for an invoice: `invoice`) provisionally confirmed on an invoice due within the
+    seller's time to pay, and before `due_before` (when the service starts) if that is
+    sooner: it never lapses by itself. A free order is paid at once."""
     handler_for(kind)  # refuse kinds nobody fulfils
     if not lines:
         raise BillingError("An order needs at least one line")
@@ -64,7 +66,7 @@ def create_order(
         if line.unit_pence < 0 or line.quantity <= 0:
             raise BillingError("Prices must be zero or more and quantities at least one")
     total = sum(line.total_pence for line in lines)
-    mode = PaymentMode.STRIPE if gateway.stripe_enabled() else PaymentMode.INVOICE
+    mode = PaymentMode.STRIPE if gateway.stripe_enabled() and not invoice else PaymentMode.INVOICE
     if seller.is_hub:
         fee = sum(platform_fee(line.total_pence) for line in lines if line.beneficiary)
         fee += sum(line.total_pence for line in lines if not line.beneficiary)

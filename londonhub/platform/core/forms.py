@@ -31,6 +31,40 @@ from .identity import MIN_PASSWORD_LENGTH
 COMMON_PASSWORDS = {"password1234", "123456789012", "qwertyuiopas", "london123456"}
 
 
+class PoundsField(StringField):
+    """Money typed in pounds ('12.50', '£12', '') and kept as integer pence in `.pence`."""
+
+    def __init__(self, *args, required: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.required = required
+        self.pence: int | None = None
+
+    def process_data(self, value) -> None:
+        self.pence = value
+        self.data = "" if value is None else f"{value / 100:.2f}"
+
+    def pre_validate(self, form) -> None:
+        text = (self.data or "").strip().replace("£", "").replace(",", "")
+        if not text:
+            if self.required:
+                raise ValidationError(f"Enter {self.label.text.lower()} in pounds, or 0 if free")
+            self.pence = None
+            return
+        try:
+            pounds, _, pennies = text.partition(".")
+            if not pounds.isdigit() and pounds != "":
+                raise ValueError
+            if pennies and (not pennies.isdigit() or len(pennies) > 2):
+                raise ValueError
+            self.pence = int(pounds or 0) * 100 + int((pennies or "0").ljust(2, "0"))
+        except ValueError:
+            raise ValidationError(
+                f"{self.label.text} must be an amount in pounds, like 25 or 12.50"
+            ) from None
+        if self.pence > 10_000_000:
+            raise ValidationError(f"{self.label.text} must be £100,000 or less")
+
+
 def strong_password(form: FlaskForm, field: StringField) -> None:
     value = field.data or ""
     if len(value) < MIN_PASSWORD_LENGTH:

@@ -26,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from londonhub.platform.core.forms import POSTCODE, MultiCheckboxField, choices
+from londonhub.platform.core.forms import POSTCODE, MultiCheckboxField, PoundsField, choices
 from londonhub.platform.core.forms import strip as _strip
 
 from .models import ACCESSIBILITY, EVIDENCE_KINDS, FACILITIES, LAYOUTS, WEEKDAYS, CustomerType
@@ -34,40 +34,6 @@ from .services import MAX_OCCURRENCES, PRICE_BANDS, SEARCH_SORTS, parse_hhmm
 
 CUSTOMER_CHOICES = [SelectChoice(c.value, c.label) for c in CustomerType]
 LAYOUT_CHOICES = [SelectChoice(k, v) for k, v in LAYOUTS.items()]
-
-
-class PoundsField(StringField):
-    """Money typed in pounds ('12.50', '£12', '') and kept as integer pence in `.pence`."""
-
-    def __init__(self, *args, required: bool = True, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.required = required
-        self.pence: int | None = None
-
-    def process_data(self, value) -> None:
-        self.pence = value
-        self.data = "" if value is None else f"{value / 100:.2f}"
-
-    def pre_validate(self, form) -> None:
-        text = (self.data or "").strip().replace("£", "").replace(",", "")
-        if not text:
-            if self.required:
-                raise ValidationError(f"Enter {self.label.text.lower()} in pounds, or 0 if free")
-            self.pence = None
-            return
-        try:
-            pounds, _, pennies = text.partition(".")
-            if not pounds.isdigit() and pounds != "":
-                raise ValueError
-            if pennies and (not pennies.isdigit() or len(pennies) > 2):
-                raise ValueError
-            self.pence = int(pounds or 0) * 100 + int((pennies or "0").ljust(2, "0"))
-        except ValueError:
-            raise ValidationError(
-                f"{self.label.text} must be an amount in pounds, like 25 or 12.50"
-            ) from None
-        if self.pence > 10_000_000:
-            raise ValidationError(f"{self.label.text} must be £100,000 or less")
 
 
 class ClockField(StringField):
