@@ -10,7 +10,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from londonhub.billing.fulfilment import register_fulfilment
-    from londonhub.platform.core.navigation import register_navigation
+    from londonhub.platform.core.navigation import register_navigation, register_public_link
 
     from . import (
         models,  # noqa: F401 - the tables
@@ -29,3 +29,4 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     register_fulfilment(ORDER_KIND, HANDLER)
     register_navigation(app, account.navigation)
+    register_public_link(app, "For companies", "corporate.catalogue", order=50)
