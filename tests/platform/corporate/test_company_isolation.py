@@ -90,7 +90,9 @@ def test_company_a_never_reaches_company_b(
                 before = snapshot(engine)
                 response = client.open(path, method=method, data={"opportunity_id": "1"})
                 after = snapshot(engine)
-                assert response.status_code in REFUSED, f"{method} {path}: {response.status_code}"
+                # A GET of a POST-only address redirects to the page above it (core).
+                allowed = REFUSED | ({303} if "GET" not in rule.methods else set())
+                assert response.status_code in allowed, f"{method} {path}: {response.status_code}"
                 assert before == after, f"{method} {path} changed the database"
                 assert SECRET not in response.get_data(as_text=True), f"{method} {path} leaked"
     finally:
