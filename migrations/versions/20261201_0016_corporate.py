@@ -3,7 +3,7 @@
 signed-in admin runs), and placements (tenant-owned by the delivering workspace, under RLS)
 
 Revision ID: 20261201_0016
-Revises: 20261201_0020
+Revises: 20261201_0017
 Create Date: 2026-12-01 13:56:44.123859
 
 """
@@ -15,7 +15,7 @@ from londonhub.platform.core.rls import disable_tenant_rls, enable_tenant_rls
 
 # revision identifiers, used by Alembic.
 revision = '20261201_0016'
-down_revision = '20261201_0020'
+down_revision = '20261201_0017'
 branch_labels = None
 depends_on = None
 
