@@ -701,6 +701,8 @@ def _consultancy(world: World) -> dict[str, Any]:
             "record_id": week.id,
         }
         world._consultancy = made  # type: ignore[attr-defined]
+
+
 def _corporate(world: World) -> dict[str, Any]:
     """Hub-level corporate rows of B's company: a package (hub admins only), a purchase, an
     employee invitation carrying SECRET, and its link. Made once per walk."""

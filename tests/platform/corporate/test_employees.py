@@ -72,7 +72,8 @@ def test_a_spreadsheet_in_any_encoding_invites_the_good_rows_and_says_why_others
     assert "Refused: Over the places bought" in page
     assert len(live_emails()) == 3
     assert "bola.ade@acme.example.com" in live_emails()
-    assert len(outbox.messages) == 3 + 1  # three invitations and the receipt
+    invitations = [m for m in outbox.messages if "invites you to volunteer" in m["Subject"]]
+    assert len(invitations) == 3
 
 
 def test_rows_without_a_header_and_names_split_in_two_columns_are_read():
