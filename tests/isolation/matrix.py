@@ -701,6 +701,7 @@ def _consultancy(world: World) -> dict[str, Any]:
             "record_id": week.id,
         }
         world._consultancy = made  # type: ignore[attr-defined]
+    return made
 
 
 def _corporate(world: World) -> dict[str, Any]:
