@@ -107,3 +107,50 @@ def test_attendance_past_24_hours_in_a_day_is_refused_and_nothing_is_saved(
         attendance.record_attendance(admin, hackney, opportunity_id, session_id, [ann.id, bob.id])
     db.session.rollback()
     assert hours.verified_minutes(ann) == 0 and _hours_count() == 1
+
+
+@pytest.mark.postgres
+def test_two_staff_recording_the_same_person_at_once_give_one_entry_and_no_error(
+    app, admin, hackney, attended
+) -> None:
+    """Real concurrent transactions (SQLite has one writer): the second waits for the first and
+    then finds the person already recorded, instead of failing on the unique index."""
+    import threading
+
+    from londonhub.platform.core.identity import User
+    from londonhub.platform.core.tenancy import Workspace
+
+    opportunity_id, session_id, (ann, _bob) = attended
+    _happened(hackney, session_id)
+    # Ids read here: the threads must not touch this thread's session.
+    admin_id, hackney_id, ann_id = admin.id, hackney.id, ann.id
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        with app.app_context():
+            try:
+                with app.test_request_context():
+                    staff = db.session.get(User, admin_id)
+                    workspace = db.session.get(Workspace, hackney_id)
+                    barrier.wait(timeout=10)
+                    added = attendance.record_attendance(
+                        staff, workspace, opportunity_id, session_id, [ann_id]
+                    )
+                    db.session.commit()
+                    result = f"added {added}"
+            except Exception as exc:  # report, do not hide
+                result = f"error: {type(exc).__name__}: {exc}"
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["added 0", "added 1"], outcomes
+    assert hours.verified_minutes(ann) == 180 and _hours_count() == 1

@@ -87,6 +87,9 @@ def record_attendance(
         if expected[person_id].recorded:
             continue
         lock_person(person_id)
+        # Someone else may have recorded them while we waited for the lock.
+        if _recorded(workspace, session.id, person_id):
+            continue
         check_day(person_id, day, minutes, who=expected[person_id].name)
         with tenant_context(workspace.id):
             db.session.add(
@@ -113,3 +116,13 @@ def record_attendance(
         session_id=session.id,
     )
     return added
+
+
+def _recorded(workspace: Workspace, session_id: int, user_id: int) -> bool:
+    query = select(VolunteerHours.id).where(
+        VolunteerHours.tenant_id == workspace.id,
+        VolunteerHours.session_id == session_id,
+        VolunteerHours.user_id == user_id,
+    )
+    with tenant_context(workspace.id):
+        return db.session.scalar(query.limit(1)) is not None
