@@ -11,6 +11,9 @@ are confidential to the hub and the assigned associates; a workspace sees one on
 shares it with that borough (`shared_with_workspace_id`).
 
 Money is in pence. The associates' ledger is append-only; balances are sums of its rows.
+
+Over 400 lines: one file for the area's tables, so the relations read in one place; Lifeboat
+requests and the ledger are the tables to move to their own modules when they grow.
 """
 
 from __future__ import annotations
