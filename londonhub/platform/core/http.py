@@ -27,9 +27,6 @@ stream of anonymous requests cannot drive fetches.
 
 Over 400 lines on purpose: the address checks, the connection classes and the deadline are one
 guard, and each is only safe together with the others.
-
-Over 400 lines on purpose: the address checks, the connect-time pinning adapter and the
-session factory are one security boundary, kept together so it is reviewed as one.
 """
 
 from __future__ import annotations
