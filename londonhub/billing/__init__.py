@@ -21,7 +21,10 @@ def init_billing(app: Flask) -> None:
         seed,  # noqa: F401 - demo invoice settings
         services,
     )
+    from .operations import events
     from .views import admin_bp, bp, hub_bp
+
+    events.register()
 
     app.register_blueprint(bp)
     app.register_blueprint(admin_bp)

@@ -9,6 +9,7 @@ from flask import Flask
 
 
 def init_integrations(app: Flask) -> None:
-    from . import oidc
+    from . import oidc, webhooks
 
     oidc.init_app(app)
+    webhooks.init_app(app)

@@ -32,6 +32,7 @@ from ..models import (
     PaymentMode,
 )
 from .errors import BillingError, NotAllowed
+from .events import order_paid
 from .orders import _transition, hub_workspace, order_lines, platform_fee
 
 
@@ -90,6 +91,7 @@ def _settle(
     if order.total_pence > 0:
         _book_sale(order, seller, charge_id)
     handler_for(order.kind).on_paid(order)
+    order_paid(seller, order)
     if order.total_pence > 0:
         send_receipt(order, seller)
     db.session.flush()

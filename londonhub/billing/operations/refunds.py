@@ -33,6 +33,7 @@ from ..models import (
 )
 from .documents import issue_credit_note
 from .errors import BillingError, OrderNotFound
+from .events import order_refunded
 from .ledger import _book
 from .orders import (
     _require_seller_admin,
@@ -280,6 +281,7 @@ def _record_refund(
         )
         handler_for(order.kind).on_refunded(order, amount, full)
         db.session.flush()
+    order_refunded(seller, order, amount, full)
     issue_credit_note(order, amount, source, note)
     return True
 

@@ -13,6 +13,7 @@ from .extensions import csrf, db, include_object, login_manager, migrate
 def init_core(app: Flask) -> None:
     from . import (  # noqa: F401 - support: its table
         cli,
+        events,
         health,
         jobs,
         navigation,
@@ -60,6 +61,7 @@ def init_core(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(health.bp)
     cli.init_app(app)
+    events.init_app(app)
     navigation.init_app(app)
     notification_views.init_app(app)
     rls.init_app(app)

@@ -20,10 +20,11 @@ def init_app(app: Flask) -> None:
         services,
         views,
     )
-    from .operations import fulfilment, notices
+    from .operations import events, fulfilment, notices
 
     register_fulfilment(services.ORDER_KIND, fulfilment.HANDLER)
     notices.register_events()
+    events.register()
 
     for blueprint in (views.bp, views.public_bp, views.admin_bp, *rate_views.BLUEPRINTS):
         app.register_blueprint(blueprint)

@@ -30,7 +30,7 @@ from ..models import (
     BookingStatus,
     Room,
 )
-from . import notices
+from . import events, notices
 from .cancellations import Cancellation, CancellationTerms
 from .conflicts import is_exclusion_violation, occupying, serialise_writes
 from .errors import NotFound, RoomError, require_role
@@ -190,18 +190,21 @@ def cancel_by_workspace(user: User, workspace: Workspace, booking_id: int) -> Ca
         refund_id = billing.request_refund(
             user, workspace, order.id, refundable, "Cancelled by the workspace"
         ).id
+    cancelled = []
     with tenant_context(workspace.id):
         if refund_id is None:
             for item in group:
                 if item.status in OCCUPYING:
                     item.status = BookingStatus.CANCELLED
                     item.cancelled_at = utcnow()
+                    cancelled.append(item)
         db.session.flush()
     if booking.kind == BookingKind.BOOKING:
         with tenant_context(workspace.id):
             room = db.session.scalar(select(Room).where(Room.id == booking.room_id))
         by = f"{user.name} ({workspace.name})"
         notices.cancelled(workspace, room, group, by, refundable)
+        events.booking_cancelled(workspace, room, cancelled)  # a refund's comes with the refund
     record(
         "rooms.cancelled",
         f"Cancelled booking {booking.id}"

@@ -22,7 +22,7 @@ from londonhub.platform.core.tenancy import Workspace, hub_scope, tenant_context
 from londonhub.platform.core.timeutil import as_utc, utcnow
 
 from ..models import Booking, BookingKind, BookingStatus, Room
-from . import notices
+from . import events, notices
 from .errors import NotFound, RoomError
 
 
@@ -175,6 +175,7 @@ def cancel_by_buyer(user: User, booking_id: int) -> Cancellation:
                 item.status = BookingStatus.CANCELLED
                 item.cancelled_at = utcnow()
             db.session.flush()
+            events.booking_cancelled(seller, room, group)  # a refund's comes with the refund
     notices.cancelled(seller, room, group, f"{user.name} ({user.email})", refundable)
     record(
         "rooms.cancelled",

@@ -25,7 +25,7 @@ from ..models import (
     BookingStatus,
     Room,
 )
-from . import notices
+from . import events, notices
 from .cancellations import within_policy
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ def _on_paid(order: Order) -> None:
             room = db.session.scalar(select(Room).where(Room.id == confirmed[0].room_id))
             workspace = db.session.get(Workspace, order.tenant_id)
             send_confirmation(order, workspace, room, confirmed)
+            events.booking_confirmed(workspace, room, confirmed)
             if order.total_pence:  # a free booking was announced as booked already
                 notices.paid(workspace, room, confirmed, order.total_pence)
 
@@ -92,11 +93,17 @@ def _on_refunded(order: Order, amount: int, full: bool) -> None:
     if not full:
         return  # a partial refund is a goodwill gesture: the booking stands
     with tenant_context(order.tenant_id):
+        cancelled = []
         for booking in _order_bookings(order):
             if booking.status in OCCUPYING:
                 booking.status = BookingStatus.CANCELLED
                 booking.cancelled_at = utcnow()
+                cancelled.append(booking)
         db.session.flush()
+        if cancelled:
+            room = db.session.scalar(select(Room).where(Room.id == cancelled[0].room_id))
+            workspace = db.session.get(Workspace, order.tenant_id)
+            events.booking_cancelled(workspace, room, cancelled)
 
 
 def _refundable_now(order: Order) -> int:
