@@ -424,6 +424,53 @@ def _corporate_placement(side_name: str, made: dict[str, Any]) -> Any:
     )
 
 
+def _outbox_event(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.platform.core.events import OutboxEvent
+
+    uid = f"evt_isolation_{side_name}"
+    return OutboxEvent(
+        uid=uid,
+        type="booking.confirmed",
+        payload={"id": uid, "type": "booking.confirmed", "data": {"note": _private(side_name)}},
+    )
+
+
+def _webhook_endpoint(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.integrations.webhooks import signing
+    from londonhub.integrations.webhooks.models import WebhookEndpoint
+
+    return WebhookEndpoint(
+        url=f"https://hooks.example.org/{_private(side_name)}",
+        description=f"Endpoint {_private(side_name)}",
+        events="booking.confirmed",
+        secret_encrypted=signing.encrypt(signing.new_secret()),
+    )
+
+
+def _webhook_delivery(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.integrations.webhooks.models import DeliveryStatus, WebhookDelivery
+
+    return WebhookDelivery(
+        endpoint_id=made["WebhookEndpoint"].id,
+        event_id=made["OutboxEvent"].id,
+        event_type="booking.confirmed",
+        status=DeliveryStatus.FAILED,
+        attempts=1,
+        last_status_code=500,
+        last_response=f"Answer {_private(side_name)}",
+    )
+
+
+def _webhook_attempt(side_name: str, made: dict[str, Any]) -> Any:
+    from londonhub.integrations.webhooks.models import WebhookAttempt
+
+    return WebhookAttempt(
+        delivery_id=made["WebhookDelivery"].id,
+        status_code=500,
+        response_excerpt=f"Answer {_private(side_name)}",
+    )
+
+
 #: model class name -> factory(side name, rows made so far) returning one unsaved row, made in
 #: this order inside the workspace's context. Every tenant-owned model needs one.
 TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
@@ -449,6 +496,10 @@ TENANT_OBJECT_FACTORIES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "GroupCoordinator": _group_coordinator,
     "ResourceAdoption": _resource_adoption,
     "CorporatePlacement": _corporate_placement,
+    "OutboxEvent": _outbox_event,
+    "WebhookEndpoint": _webhook_endpoint,
+    "WebhookDelivery": _webhook_delivery,
+    "WebhookAttempt": _webhook_attempt,
 }
 
 
@@ -817,6 +868,9 @@ PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     "package_id": lambda w: _corporate(w)["package_id"],
     "purchase_id": lambda w: _corporate(w)["purchase_id"],
     "employee_id": lambda w: _corporate(w)["employee_id"],
+    # Outbound webhooks: B's endpoint and B's delivery (of B's event).
+    "endpoint_id": lambda w: w.b.objects["WebhookEndpoint"],
+    "delivery_id": lambda w: w.b.objects["WebhookDelivery"],
 }
 
 #: endpoint -> all its parameters, where a name alone is ambiguous.
