@@ -174,6 +174,7 @@ def test_borough_admin_invites_staff_who_accept(site: Site, hackney, make_user, 
         "Corporate",
         "Income",
         "Staff emails",
+        "Webhooks",
         "Audit log",
     ]
     site.goto("/account")
