@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import render_template
 
+from ..core.pagecache import shared_page
 from ..core.seed import LONDON_WORKSPACES
 from ..core.workspaces import list_public_workspaces
 from . import bp
@@ -15,6 +16,7 @@ BOROUGH_NAMES = {slug: borough for slug, borough, *_ in LONDON_WORKSPACES}
 
 
 @bp.get("/")
+@shared_page
 def home():
     workspaces = list_public_workspaces()
     by_slug = {w.slug: w for w in workspaces}

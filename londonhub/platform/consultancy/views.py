@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from londonhub.platform.core.access import public
 from londonhub.platform.core.extensions import db
+from londonhub.platform.core.pagecache import shared_page
 from londonhub.platform.core.params import page_arg
 
 from . import associates, lifeboat, money, reviews
@@ -52,6 +53,7 @@ def status_of(form) -> int:
 
 
 @bp.get("")
+@shared_page
 @public
 def index():
     form = DirectoryForm(request.args)

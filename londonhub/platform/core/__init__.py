@@ -19,6 +19,7 @@ def init_core(app: Flask) -> None:
         navigation,
         notification_views,
         notifications,
+        pagecache,
         params,
         ratelimit,
         rls,
@@ -48,6 +49,9 @@ def init_core(app: Flask) -> None:
     login_manager.session_protection = "basic"
     tenancy.install_scoping()
     jobs.install_job_hooks()
+    # First: its after_request runs last (it stores what the others made), and its WSGI layer
+    # sits inside ProxyFix (it sees the forwarded host and scheme).
+    pagecache.init_app(app)
     ratelimit.init_app(app)
     security.init_app(app)
     params.init_app(app)

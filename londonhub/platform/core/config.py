@@ -107,6 +107,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
             "ROOM_MAX_HELD_DATES_PER_ORGANISATION", 24
         ),
         "VOLUNTEERING_OFFER_HOURS": _env_int("VOLUNTEERING_OFFER_HOURS", 48),
+        # Anonymous public pages cached in Redis (platform/core/pagecache.py); 0 turns it off.
+        "PAGE_CACHE_SECONDS": _env_int("PAGE_CACHE_SECONDS", 60),
         # Partner sign-in (OpenID Connect): Fernet key(s), comma-separated, newest first, that
         # encrypt partners' client secrets; unset: derived from SECRET_KEY.
         "OIDC_SECRET_KEY": env.get("OIDC_SECRET_KEY") or None,

@@ -29,6 +29,7 @@ from londonhub.billing.services import hub_workspace
 from londonhub.platform.core.access import public, require_hub_admin, require_workspace_role
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role
+from londonhub.platform.core.pagecache import shared_page
 from londonhub.platform.core.params import page_arg
 from londonhub.platform.core.tenancy import Workspace, workspace_blueprint
 from londonhub.platform.core.uploads import limit_text, upload_form, upload_view
@@ -90,6 +91,7 @@ def _attachment(row, data: bytes):
 
 
 @bp.get("")
+@shared_page
 @public
 def index():
     form = SearchForm(request.args)

@@ -31,6 +31,7 @@ from londonhub.integrations.oidc.services import partner_of
 from londonhub.platform.core.access import public, require_workspace_role
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.identity import Role, has_role
+from londonhub.platform.core.pagecache import shared_page
 from londonhub.platform.core.params import BadParameter, date_arg, int_arg, page_arg
 from londonhub.platform.core.tenancy import workspace_blueprint
 from londonhub.platform.core.timeutil import utcnow
@@ -67,6 +68,7 @@ def _today() -> date:
 
 
 @bp.get("/rooms")
+@shared_page
 def search():
     form = SearchForm(request.args)
     form.borough.choices = choices([("", "Any borough"), *services.boroughs()])
@@ -183,6 +185,7 @@ def booking_form(room, workspace, formdata=None) -> BookingForm:
 
 
 @public_bp.get("/<int:room_id>")
+@shared_page
 @public
 def room(room_id: int):
     found = services.get_public_room(g.tenant, room_id)

@@ -21,6 +21,7 @@ from londonhub.platform.core.access import public, require_workspace_role
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.forms import choices
 from londonhub.platform.core.identity import Role
+from londonhub.platform.core.pagecache import shared_page
 from londonhub.platform.core.params import page_arg
 from londonhub.platform.core.tenancy import Workspace, workspace_blueprint
 from londonhub.platform.core.uploads import upload_form, upload_view
@@ -38,6 +39,7 @@ invites_bp = Blueprint("workspace_invites", __name__, template_folder="templates
 
 
 @public_bp.get("/")
+@shared_page
 @public
 def home():
     return render_template(

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from londonhub.billing import services as billing
 from londonhub.platform.core.extensions import db
+from londonhub.platform.core.pagecache import shared_page
 from londonhub.platform.core.params import int_arg
 
 from ..forms import BuyForm
@@ -18,6 +19,7 @@ bp = Blueprint("corporate", __name__, url_prefix="/corporate", template_folder="
 
 
 @bp.get("")
+@shared_page
 def catalogue():
     return render_template(
         "corporate/catalogue.html",

@@ -7,6 +7,7 @@ from flask import Blueprint, g, render_template, request
 
 from londonhub.platform.core.access import public
 from londonhub.platform.core.forms import choices
+from londonhub.platform.core.pagecache import shared_page
 from londonhub.platform.core.params import page_arg
 from londonhub.platform.core.tenancy import get_workspace_by_slug, workspace_blueprint
 from londonhub.platform.core.timeutil import in_london
@@ -31,6 +32,7 @@ def london_time(moment, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
 
 
 @bp.get("/opportunities", endpoint="search")
+@shared_page
 def search_page():
     form = SearchForm(request.args)
     boroughs = search.borough_choices()
