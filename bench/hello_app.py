@@ -1,7 +1,10 @@
 """Hello-world under the same gunicorn settings as the app: the ceiling bench/throughput.py
-measures each page against."""
+measures each page against. `/slow?seconds=N` answers after N seconds (graceful-shutdown and
+slow-client checks)."""
 
-from flask import Flask
+import time
+
+from flask import Flask, request
 
 app = Flask(__name__)
 
@@ -9,3 +12,9 @@ app = Flask(__name__)
 @app.get("/")
 def hello() -> str:
     return "Hello, World!"
+
+
+@app.get("/slow")
+def slow() -> str:
+    time.sleep(min(float(request.args.get("seconds", "1")), 30))
+    return "finished"

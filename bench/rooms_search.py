@@ -241,6 +241,27 @@ class Dataset:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def reuse(admin_url: str, name: str) -> Dataset | None:
+    """A database kept by an earlier run (`--keep`), migrated to the current head (so an index
+    added since shows in the plan) and analysed; None if there is none."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            return None
+    started = time.perf_counter()
+    app = make_app(admin_url, name)
+    migrate(app)
+    with psycopg.connect(libpq_url(admin_url, name)) as conn:
+        conn.execute("ANALYZE")
+        conn.commit()
+        counts = conn.execute(
+            "SELECT (SELECT count(*) FROM room WHERE published), "
+            " (SELECT count(*) FROM room_booking WHERE status = 'confirmed')"
+        ).fetchone()
+        ids = [r[0] for r in conn.execute("SELECT id FROM workspace WHERE NOT is_hub ORDER BY id")]
+    print(f"  {name}: reused ({counts[0]} published rooms, {counts[1]} confirmed bookings)")
+    return Dataset(name, counts[0], counts[1], app, ids, {"total": time.perf_counter() - started})
+
+
 def build(admin_url: str, name: str, workspaces: int, rooms: int, bookings: int) -> Dataset:
     cells = DAYS * CELLS_PER_DAY
     if bookings > rooms * cells:
@@ -590,12 +611,21 @@ def main() -> None:
         help="a superuser connection",
     )
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument("--database", default=DB_NAME, help="name of the large database")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use the large database kept by an earlier run (migrated to head) if it exists",
+    )
     args = parser.parse_args()
     logging.disable(logging.INFO)  # alembic and app INFO lines
     overall = time.perf_counter()
 
-    print(f"Building {DB_NAME} ...")
-    big = build(args.pg_admin, DB_NAME, args.workspaces, args.rooms, args.bookings)
+    big_name = args.database
+    big = reuse(args.pg_admin, big_name) if args.reuse else None
+    if big is None:
+        print(f"Building {big_name} ...")
+        big = build(args.pg_admin, big_name, args.workspaces, args.rooms, args.bookings)
     small = None
     if args.compare_rooms:
         print(f"Building {SMALL_DB_NAME} ...")
@@ -608,7 +638,7 @@ def main() -> None:
         app = big.app
         counter = StatementCounter(app)
         with app.app_context():
-            borough = services.boroughs()[min(5, args.workspaces - 1)]
+            borough = services.boroughs()[min(5, args.workspaces - 1)][0]  # its slug
         client = app.test_client()
 
         print(
@@ -682,7 +712,7 @@ def main() -> None:
         indexes = sorted(set(re.findall(r"using (\w+)", "\n".join(plan))))
         print(f"  indexes used: {', '.join(indexes) or 'none'}")
         print(
-            f"\nDataset build: {big.timings['total']:.1f} s for {DB_NAME}"
+            f"\nDataset build: {big.timings['total']:.1f} s for {big_name}"
             + (f", {small.timings['total']:.1f} s for {SMALL_DB_NAME}" if small else "")
             + f"; whole run {time.perf_counter() - overall:.0f} s"
         )
@@ -693,9 +723,9 @@ def main() -> None:
                     db.session.remove()
                     db.engine.dispose()
         if args.keep:
-            print(f"Kept {DB_NAME}" + (f" and {SMALL_DB_NAME}" if small else ""))
+            print(f"Kept {big_name}" + (f" and {SMALL_DB_NAME}" if small else ""))
         else:
-            drop_database(args.pg_admin, DB_NAME)
+            drop_database(args.pg_admin, big_name)
             drop_database(args.pg_admin, SMALL_DB_NAME)
             drop_roles(args.pg_admin)
             print("Dropped the bench databases and roles")

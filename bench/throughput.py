@@ -121,25 +121,30 @@ def drop_database(admin_url: str) -> None:
                 pass
 
 
-def gunicorn_command(target: str, port: int, workers: int) -> list[str]:
-    """The Procfile's web command (its worker class and timeouts), bound to `port`."""
+def procfile_web_args() -> list[str]:
+    """The Procfile's `web` gunicorn options, `${VAR:-default}` expanded from the environment."""
     procfile = (ROOT / "Procfile").read_text()
     web = next(line for line in procfile.splitlines() if line.startswith("web:"))
-    args = web.split(":", 1)[1].split()
-    args = [a for a in args if a not in ("wsgi:app",)]
+    expanded = re.sub(
+        r"\$\{(\w+):-([^}]*)\}", lambda m: os.environ.get(m.group(1), m.group(2)), web
+    )
+    return expanded.split(":", 1)[1].split()[1:]  # without "gunicorn"
+
+
+def gunicorn_command(target: str, port: int, workers: int | None = None) -> list[str]:
+    """The Procfile's web command (its worker class and timeouts) serving `target` on `port`."""
     out: list[str] = [sys.executable, "-m", "gunicorn"]
-    skip = False
-    for arg in args[1:]:  # drop "gunicorn" itself
-        if skip:
-            skip = False
+    args = iter(procfile_web_args())
+    for arg in args:
+        if arg == "wsgi:app":
             continue
-        if arg in ("--bind", "-b", "--workers", "-w"):
-            skip = True
-            continue
-        if arg.startswith(("--bind=", "--workers=")):
+        if arg in ("--bind", "-b") or (workers and arg in ("--workers", "-w")):
+            next(args)
             continue
         out.append(arg)
-    return [*out, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), target]
+    if workers:
+        out += ["--workers", str(workers)]
+    return [*out, "--bind", f"127.0.0.1:{port}", target]
 
 
 def start(
@@ -302,8 +307,8 @@ def main() -> None:
             drop_database(args.admin_url)
     hello_rps = (rows[0][1]["rps"] + rows[-1][1]["rps"]) / 2
     print(
-        f"\ngunicorn {' '.join(gunicorn_command('APP', 0, args.workers)[3:-5])} "
-        f"--workers {args.workers}; wrk -t1 -c{args.connections} -d{args.seconds}s; "
+        f"\ngunicorn {' '.join(gunicorn_command('APP', 0, args.workers)[3:-3])}; "
+        f"wrk -t1 -c{args.connections} -d{args.seconds}s; "
         f"redis: {'off' if args.no_redis else args.redis_url}"
     )
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (at the end)\n")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request
+import contextlib
+
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
@@ -87,6 +90,14 @@ def nearest_page(path: str) -> str:
     return "/"
 
 
+UNAVAILABLE = (
+    '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
+    "<title>Sorry, the service is unavailable</title></head><body><main>"
+    "<h1>Sorry, the service is unavailable</h1><p>Nothing you sent was saved. Please try again "
+    "in a minute.</p></main></body></html>"
+)
+
+
 def init_brand(app: Flask) -> None:
     from . import views  # noqa: F401 - registers the home page on bp
 
@@ -132,6 +143,22 @@ def init_brand(app: Flask) -> None:
         return render_template(
             "brand/error.html", code=404, title=ERROR_TITLES[404], message=str(error)
         ), 404
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    @app.errorhandler(sa_exc.TimeoutError)
+    def database_unavailable(error: Exception):
+        """The database is down or restarting: a clear 503 at once, never a hung worker; the
+        pool's pre-ping reconnects by itself once it is back."""
+        app.logger.error("Database unavailable: %s", str(error).splitlines()[0])
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        g.pop("tenant", None)
+        try:
+            body = render_template("brand/unavailable.html")
+        except Exception:  # the page must not depend on anything else working
+            body = UNAVAILABLE
+        return body, 503, {"Retry-After": "30", "Cache-Control": "no-store"}
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

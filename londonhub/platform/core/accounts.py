@@ -197,7 +197,15 @@ def _spend_a_password_check(password: str) -> None:
 
 
 def authenticate(email: str, password: str, address: str | None) -> User:
-    """Check a sign-in attempt, counting failures; raises AccountError with the message to show."""
+    """Check a sign-in attempt, counting failures; raises AccountError with the message to show.
+    Fails closed: with the failure counts unreachable (Redis down) no password is checked."""
+    try:
+        return _authenticate(email, password, address)
+    except ratelimit.LimiterUnavailable as exc:
+        raise SignInBlocked(str(exc), exc.retry_after) from exc
+
+
+def _authenticate(email: str, password: str, address: str | None) -> User:
     email = normalise_email(email)
     if wait := ratelimit.sign_in_wait(email, address):
         raise SignInBlocked(

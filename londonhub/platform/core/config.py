@@ -153,7 +153,14 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SESSION_COOKIE_NAME": "londonhub_session",
         "PERMANENT_SESSION_LIFETIME": _env_int("SESSION_LIFETIME_SECONDS", 12 * 3600),
         "WTF_CSRF_TIME_LIMIT": None,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Pre-ping replaces connections a database restart closed; a connection attempt or a
+        # wait for a pooled connection gives up soon, so requests fail fast (503) while the
+        # database is away instead of holding every worker.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "pool_timeout": _env_int("DATABASE_POOL_TIMEOUT_SECONDS", 5),
+            "connect_args": {"connect_timeout": _env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 3)},
+        },
         "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "http"),
         # Reverse proxies in front of the app (load balancer: 1); their X-Forwarded-* headers
         # are trusted, so sign-in limits count the real address.

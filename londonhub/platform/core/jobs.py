@@ -61,6 +61,8 @@ def enqueue(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     """Queue `fn(*args, **kwargs)` to run after the current transaction commits.
 
     The job carries the current workspace; it cannot choose another one through its arguments.
+    With Redis unreachable at that moment the job runs in-process instead (logged), never
+    dropped.
     """
     _enqueue(None, fn, args, kwargs)
 
@@ -162,10 +164,28 @@ def dispatch(app: Flask, pending: PendingJob) -> None:
         "description": pending.name,
     }
     job_args = (run_job, pending.name, pending.args, pending.kwargs, pending.tenant_id)
-    if pending.at is not None:
-        queue.enqueue_at(pending.at, *job_args, **options)
-    else:
-        queue.enqueue(*job_args, **options)
+    from redis.exceptions import RedisError
+
+    try:
+        if pending.at is not None:
+            queue.enqueue_at(pending.at, *job_args, **options)
+        else:
+            queue.enqueue(*job_args, **options)
+    except RedisError as exc:
+        # The transaction has committed: never drop its work silently. Run it here, as the
+        # embedded default does (a scheduled job is left to its sweep, as without Redis).
+        if pending.at is not None:
+            log.error("queue unavailable (%s): %s at %s left to its sweep", exc, *_named(pending))
+            return
+        log.error("queue unavailable (%s): running %s in-process instead", exc, pending.name)
+        try:
+            run_job(pending.name, pending.args, pending.kwargs, pending.tenant_id, app=app)
+        except Exception:
+            log.exception("in-process job %s failed", pending.name)
+
+
+def _named(pending: PendingJob) -> tuple[str, datetime | None]:
+    return pending.name, pending.at
 
 
 def get_queue(app: Flask | None = None):  # returns an rq.Queue (rq is imported lazily)
@@ -175,7 +195,9 @@ def get_queue(app: Flask | None = None):  # returns an rq.Queue (rq is imported 
     app = app or current_app._get_current_object()
     connection = app.extensions.get("londonhub_redis")
     if connection is None:
-        connection = Redis.from_url(app.config["REDIS_URL"])
+        connection = Redis.from_url(
+            app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=10
+        )
         app.extensions["londonhub_redis"] = connection
     return Queue(QUEUE_NAME, connection=connection)
 

@@ -9,13 +9,21 @@ address and never lock the owner out from elsewhere.
 Counts live in Redis when `REDIS_URL` is set (always in production: `config.check_config`). The
 in-memory store is for the embedded single-process demo and tests only; with several processes
 each would count alone.
+
+Without Redis reachable the throttles fail closed: what they guard (a password sign-in, an
+email anyone can cause, an organisation sign-in) is refused for a minute with a message saying
+why (`LimiterUnavailable`, a `Throttled`: 429 with `Retry-After`), and the failure is logged.
+Pages that need no throttle keep working.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,35 +39,60 @@ class FailureCounter(Protocol):
     def unblock(self, key: str) -> None: ...
 
 
+log = logging.getLogger(__name__)
+
+#: How long a guarded action is refused while Redis is unreachable (seconds).
+UNAVAILABLE_RETRY_AFTER = 60
+
+
+@contextlib.contextmanager
+def _fail_closed() -> Iterator[None]:
+    from redis.exceptions import RedisError
+
+    try:
+        yield
+    except RedisError as exc:
+        log.error("throttle store unavailable, refusing the guarded action: %s", exc)
+        raise LimiterUnavailable() from exc
+
+
 class RedisFailureCounter:
+    """Counts in Redis; every call fails closed (`LimiterUnavailable`) when Redis is down."""
+
     def __init__(self, url: str) -> None:
         from redis import Redis
 
-        self.redis = Redis.from_url(url)
+        self.redis = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
     def count(self, key: str) -> int:
-        return int(self.redis.get(f"londonhub:fail:{key}") or 0)
+        with _fail_closed():
+            return int(self.redis.get(f"londonhub:fail:{key}") or 0)
 
     def add(self, key: str, window: int) -> int:
-        name = f"londonhub:fail:{key}"
-        with self.redis.pipeline() as pipe:
-            pipe.incr(name)
-            pipe.expire(name, window, nx=True)
-            total, _ = pipe.execute()
-        return int(total)
+        with _fail_closed():
+            name = f"londonhub:fail:{key}"
+            with self.redis.pipeline() as pipe:
+                pipe.incr(name)
+                pipe.expire(name, window, nx=True)
+                total, _ = pipe.execute()
+            return int(total)
 
     def clear(self, key: str) -> None:
-        self.redis.delete(f"londonhub:fail:{key}", f"londonhub:wait:{key}")
+        with _fail_closed():
+            self.redis.delete(f"londonhub:fail:{key}", f"londonhub:wait:{key}")
 
     def block(self, key: str, seconds: int) -> None:
-        self.redis.set(f"londonhub:wait:{key}", 1, ex=max(1, seconds))
+        with _fail_closed():
+            self.redis.set(f"londonhub:wait:{key}", 1, ex=max(1, seconds))
 
     def blocked_for(self, key: str) -> int:
-        remaining = self.redis.pttl(f"londonhub:wait:{key}")
-        return math.ceil(remaining / 1000) if remaining > 0 else 0
+        with _fail_closed():
+            remaining = self.redis.pttl(f"londonhub:wait:{key}")
+            return math.ceil(remaining / 1000) if remaining > 0 else 0
 
     def unblock(self, key: str) -> None:
-        self.redis.delete(f"londonhub:wait:{key}")
+        with _fail_closed():
+            self.redis.delete(f"londonhub:wait:{key}")
 
 
 class MemoryFailureCounter:
@@ -129,6 +162,17 @@ class Throttled(Exception):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = max(1, retry_after)
+
+
+class LimiterUnavailable(Throttled):
+    """The throttle store (Redis) cannot be reached: refuse for now rather than count nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "We cannot check for repeated attempts just now, so this is paused for safety. "
+            "Please try again in a minute.",
+            UNAVAILABLE_RETRY_AFTER,
+        )
 
 
 def describe_wait(seconds: int) -> str:
