@@ -22,6 +22,10 @@ from londonhub.platform.core.jobs import RETRY_INTERVALS, enqueue, get_queue, jo
 
 ROOT = Path(__file__).resolve().parents[3]
 
+#: RQ workers run only with Redis, which production pairs with PostgreSQL (the embedded SQLite
+#: default runs jobs in-process).
+pytestmark = pytest.mark.postgres
+
 WORKER = """
 import json, os
 from redis import Redis
@@ -65,7 +69,9 @@ def _worker(app_config: dict) -> subprocess.Popen:
 
 def _name(email: str) -> str:
     db.session.rollback()
-    return db.session.scalar(select(User.name).where(User.email == email))
+    name = db.session.scalar(select(User.name).where(User.email == email))
+    db.session.rollback()  # hold no transaction while a worker writes
+    return name
 
 
 def test_a_job_whose_worker_is_killed_is_retried_and_takes_effect_once(
