@@ -17,7 +17,7 @@ from londonhub.tenants.volunteering.operations import (
     signups,
 )
 
-from .conftest import ADMIN, group_values
+from .conftest import ADMIN, group_values, opportunity_values
 from .test_attendance import _happened
 from .test_signups import first_session, make_volunteer
 
@@ -145,3 +145,104 @@ def test_operations_refuse_a_coordinator_outside_their_group(
     coordinators.remove(admin, hackney, two_groups["food_group"], coordinator_id)
     db.session.commit()
     assert not coordinators.may_manage(fola, hackney, two_groups["food"])
+
+
+def _accepted_coordinator(make_user, admin, hackney, group_id: int):
+    fola = make_user(FOLA, name="Fola Coordinator")
+    with tenant_context(hackney.id):
+        coordinator = coordinators.invite(admin, hackney, group_id, FOLA)
+        coordinator.user_id = fola.id
+        db.session.commit()
+    return fola
+
+
+def test_a_coordinator_adds_and_edits_their_groups_opportunities_and_no_others(
+    make_user, admin, hackney, two_groups
+) -> None:
+    fola = _accepted_coordinator(make_user, admin, hackney, two_groups["food_group"])
+    added = opportunities.save_opportunity(
+        fola, hackney, opportunity_values(two_groups["food_group"], title="Van driver")
+    )
+    added_id, added_group = added.id, added.group_id
+    db.session.commit()
+    assert added_group == two_groups["food_group"]
+    changed = opportunities.save_opportunity(
+        fola,
+        hackney,
+        opportunity_values(two_groups["food_group"], title="Van driver (weekends)"),
+        added_id,
+    )
+    assert changed.title == "Van driver (weekends)"
+    db.session.commit()
+    # Not for the other group, not by moving their own into it, not the other group's.
+    for values, opportunity_id in (
+        (opportunity_values(two_groups["garden_group"], title="Planted"), None),
+        (opportunity_values(two_groups["garden_group"], title="Moved"), added_id),
+        (opportunity_values(two_groups["food_group"], title="Taken"), two_groups["garden"]),
+    ):
+        with pytest.raises(NotAllowed):
+            opportunities.save_opportunity(fola, hackney, values, opportunity_id)
+        db.session.rollback()
+    assert opportunities.get_opportunity(hackney, added_id).title == "Van driver (weekends)"
+    assert opportunities.get_opportunity(hackney, two_groups["garden"]).title == "Garden helper"
+
+
+def test_a_coordinator_edits_opportunities_and_sessions_on_their_pages(
+    client, auth, make_user, admin, hackney, two_groups
+) -> None:
+    _accepted_coordinator(make_user, admin, hackney, two_groups["food_group"])
+    auth.login(FOLA)
+    base = "/b/hackney/coordinate/opportunities"
+    form = client.get(f"{base}/new").get_data(as_text=True)
+    assert "Hackney Food Bank" in form and "Clapton Garden" not in form
+    values = {
+        "group_id": str(two_groups["food_group"]),
+        "title": "Van driver",
+        "summary": "Drive the van.",
+        "description": "",
+        "cause": "food-poverty",
+        "skills": ["driving"],
+        "address": "1 Mare Street",
+        "postcode": "E8 1DY",
+        "schedule": "one_off",
+        "status": "published",
+    }
+    created = client.post(f"{base}/new", data=values)
+    assert created.status_code == 302, created.get_data(as_text=True)
+    new_id = int(created.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert opportunities.get_opportunity(hackney, new_id).title == "Van driver"
+    assert created.headers["Location"].startswith(f"{base}/")
+    # Another group's id in the form is refused and saves nothing.
+    other = client.post(f"{base}/new", data={**values, "group_id": str(two_groups["garden_group"])})
+    assert other.status_code == 400
+    # A session added, then changed, on the coordinator's pages.
+    added = client.post(
+        f"{base}/{new_id}/sessions",
+        data={
+            "session-day": "2099-05-01",
+            "session-starts": "10:00",
+            "session-ends": "12:00",
+            "session-places": "4",
+        },
+    )
+    assert added.status_code == 302
+    session_id = first_session(hackney, new_id)
+    page = client.get(f"{base}/{new_id}/sessions/{session_id}")
+    assert page.status_code == 200
+    saved = client.post(
+        f"{base}/{new_id}/sessions/{session_id}",
+        data={"day": "2099-05-01", "starts": "10:00", "ends": "13:00", "places": "6"},
+    )
+    assert saved.status_code == 302
+    db.session.expire_all()
+    with tenant_context(hackney.id):
+        assert opportunities.get_session(hackney, new_id, session_id).places == 6
+    # The other group's opportunity and its sessions: not found.
+    garden_session = first_session(hackney, two_groups["garden"])
+    for path in (
+        f"{base}/{two_groups['garden']}",
+        f"{base}/{two_groups['garden']}/sessions/{garden_session}",
+    ):
+        assert client.get(path).status_code == 404, path
+        assert client.post(path, data={"title": "x"}).status_code == 404, path
+    assert opportunities.get_opportunity(hackney, two_groups["garden"]).title == "Garden helper"

@@ -187,6 +187,17 @@ def may_manage(user: User, workspace: Workspace, opportunity_id: int) -> bool:
     return group_id in groups
 
 
+def require_group_manager(user: User, workspace: Workspace, group_id: int) -> None:
+    """Raise NotAllowed unless the person is staff of the workspace or coordinates the group;
+    and nothing changes in a workspace that is not active (suspended ones are read-only)."""
+    if not has_role(user, workspace, Role.STAFF) and group_id not in coordinated_groups(
+        user, workspace
+    ):
+        raise NotAllowed("You do not manage this group's volunteering")
+    if workspace.status != WorkspaceStatus.ACTIVE:
+        raise NotAllowed(f"{workspace.name} is {workspace.status.value}: it cannot be changed")
+
+
 def require_manager(user: User, workspace: Workspace, opportunity_id: int) -> None:
     """Raise NotAllowed unless `may_manage`; and nothing changes in a workspace that is not
     active (suspended ones are read-only)."""

@@ -8,10 +8,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from londonhub.platform.core.access import require_role
 from londonhub.platform.core.audit import record
 from londonhub.platform.core.extensions import db
-from londonhub.platform.core.identity import Role, User
+from londonhub.platform.core.identity import User
 from londonhub.platform.core.tenancy import Workspace, tenant_context
 from londonhub.platform.core.timeutil import london_to_utc, london_today, utcnow
 
@@ -26,7 +25,7 @@ from ..models import (
 )
 from ..vocab import CAUSES, SKILLS, pack
 from . import NotFound, VolunteeringError
-from .coordinators import require_manager
+from .coordinators import require_group_manager, require_manager
 from .groups import get_group
 
 OPPORTUNITY_FIELDS = (
@@ -132,9 +131,13 @@ def save_opportunity(
     user: User, workspace: Workspace, values: dict[str, Any], opportunity_id: int | None = None
 ) -> Opportunity:
     """Add an opportunity (opportunity_id None) or change one; `values` as
-    OPPORTUNITY_FIELDS, skills a list. The group must be one of this workspace's."""
-    require_role(user, workspace, Role.STAFF, write=True)
+    OPPORTUNITY_FIELDS, skills a list. The group must be one of this workspace's. Staff
+    manage every group's; a group's coordinator only their group's, and cannot move one to
+    another group."""
     existing = None if opportunity_id is None else get_opportunity(workspace, opportunity_id)
+    if existing is not None:
+        require_group_manager(user, workspace, existing.group_id)
+    require_group_manager(user, workspace, values["group_id"])
     _check(values, existing)
     get_group(workspace, values["group_id"])  # NotFound for another workspace's group
     with tenant_context(workspace.id):

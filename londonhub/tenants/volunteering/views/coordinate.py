@@ -1,4 +1,5 @@
-"""Group coordinators' pages at /b/<slug>/coordinate/: their groups' opportunities, the people
+"""Group coordinators' pages at /b/<slug>/coordinate/: their groups' opportunities (adding and
+editing them and their sessions, on the same pages staff use), the people
 who responded (accept, waiting list, decline), who came to a session, and hours to verify.
 Nothing else of the workspace: every id is checked against their groups first (404 when not
 theirs). Staff invite and remove coordinators from a group's admin page; the invited person
@@ -25,6 +26,7 @@ from ..operations import (
     opportunities,
     signups,
 )
+from . import opportunity_pages as pages
 from .admin import admin_bp, attendance_page
 from .volunteer import me_bp
 
@@ -78,6 +80,45 @@ def index():
         status_form=StatusForm(),
         verify_form=VerifyForm(),
     )
+
+
+def _console() -> pages.Console:
+    return pages.Console(
+        blueprint="volunteering_coordinate",
+        nav="volunteering/_coordinate_nav.html",
+        group_ids=frozenset(g.coordinated),
+    )
+
+
+@coordinate_bp.route("/opportunities/new", methods=["GET", "POST"])
+def new_opportunity():
+    return pages.new_opportunity(_console())
+
+
+@coordinate_bp.route("/opportunities/<int:opportunity_id>", methods=["GET", "POST"])
+def edit_opportunity(opportunity_id: int):
+    _mine(opportunity_id)
+    return pages.edit_opportunity(_console(), opportunity_id)
+
+
+@coordinate_bp.post("/opportunities/<int:opportunity_id>/sessions")
+def add_session(opportunity_id: int):
+    _mine(opportunity_id)
+    return pages.add_session(_console(), opportunity_id)
+
+
+@coordinate_bp.post("/opportunities/<int:opportunity_id>/sessions/<int:session_id>/remove")
+def remove_session(opportunity_id: int, session_id: int):
+    _mine(opportunity_id)
+    return pages.remove_session(_console(), opportunity_id, session_id)
+
+
+@coordinate_bp.route(
+    "/opportunities/<int:opportunity_id>/sessions/<int:session_id>", methods=["GET", "POST"]
+)
+def edit_session(opportunity_id: int, session_id: int):
+    _mine(opportunity_id)
+    return pages.edit_session(_console(), opportunity_id, session_id)
 
 
 @coordinate_bp.post("/opportunities/<int:opportunity_id>/status")
