@@ -188,6 +188,10 @@ def test_done_when_a_camden_volunteer_is_waitlisted_promoted_attends_and_has_ver
     site.goto("/b/hackney/admin/volunteering/hours")
     hours_page = page.get_by_role("main").inner_text()
     assert "Cam" in hours_page and "Verified" in hours_page
+    site.submit(page.get_by_role("link", name="Verified hours report to print"))
+    assert "3 hours given by 1 volunteer" in page.get_by_role("main").inner_text()
+    site.goto("/b/hackney/admin/volunteering/volunteers")
+    assert "cam@example.org" in page.get_by_role("main").inner_text()
     site.goto("/b/hackney/admin/volunteering/responses")
     responses = page.get_by_role("main").inner_text()
     assert "Accepted" in responses and "Withdrawn" in responses  # Cam's, and Fran's
@@ -250,6 +254,12 @@ def test_groups_directory_session_change_data_and_coordinator_pages_are_accessib
     site.goto(
         f"/b/hackney/coordinate/opportunities/{opportunity_id}/sessions/{session_id}/attendance"
     )
+    site.goto("/b/hackney/coordinate/")
+    site.submit(page.get_by_role("link", name="Edit it and its sessions").first)
+    page.get_by_label("Title").fill("Food bank helper (Saturdays)")
+    site.submit(page.get_by_role("button", name="Save the opportunity"))
+    assert "The opportunity has been saved" in page.get_by_role("status").inner_text()
+    site.submit(page.get_by_role("link", name="Add an opportunity"))
     _sign_out(site)
 
     site.sign_in("vic@example.org", PASSWORD)

@@ -1,19 +1,21 @@
 """The workspace's view of people who responded: responses with accept / decline / waiting
-list, the profile of a volunteer who engaged with this workspace (and only then), and the
-hours volunteers recorded, to verify."""
+list, its volunteers (list and CSV) and the profile of one who engaged with this workspace (and
+only then), the hours volunteers recorded, to verify, and a printable hours report."""
 
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from londonhub.platform.core.exports import csv_download
 from londonhub.platform.core.extensions import db
-from londonhub.platform.core.params import int_arg
+from londonhub.platform.core.params import BadParameter, date_arg, int_arg
+from londonhub.platform.core.timeutil import london_today
 from londonhub.platform.core.views import safe_next
 
 from ..forms import DecisionForm, VerifyForm
 from ..models import ResponseStatus
-from ..operations import VolunteeringError, hours, opportunities, profiles, signups
+from ..operations import VolunteeringError, hours, opportunities, profiles, roster, signups
 from .admin import admin_bp
 
 
@@ -52,6 +54,32 @@ def decide(response_id: int):
 
 def _back() -> str:
     return safe_next(request.form.get("back")) or url_for(".responses")
+
+
+@admin_bp.get("/volunteers")
+def volunteers():
+    return render_template(
+        "volunteering/admin_volunteers.html", rows=roster.list_volunteers(g.tenant)
+    )
+
+
+@admin_bp.get("/volunteers.csv")
+def volunteers_csv():
+    return csv_download(roster.volunteers_csv_rows(g.tenant), f"{g.tenant.slug}-volunteers.csv")
+
+
+@admin_bp.get("/hours/report")
+def hours_report():
+    """Verified hours for a date range, laid out to print (default: this year so far)."""
+    today = london_today()
+    start = date_arg("from", today.replace(month=1, day=1))
+    end = date_arg("to", today)
+    if end < start:
+        raise BadParameter("to must be the same day as from or later.")
+    return render_template(
+        "volunteering/admin_hours_report.html",
+        report=roster.hours_report(g.tenant, start, end),
+    )
 
 
 @admin_bp.get("/volunteers/<int:volunteer_id>")
