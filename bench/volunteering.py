@@ -103,6 +103,14 @@ CROSS JOIN LATERAL (
 ) AS s
 """
 
+# What `operations/next_session.refresh` keeps for each opportunity as sessions are written.
+NEXT_SESSION_SQL = """
+UPDATE volunteering_opportunity AS o SET next_session_at = (
+    SELECT min(s.starts_at) FROM volunteering_session AS s
+    WHERE s.tenant_id = o.tenant_id AND s.opportunity_id = o.id AND s.starts_at > now()
+)
+"""
+
 
 @dataclass
 class Dataset:
@@ -126,6 +134,7 @@ def build(admin_url: str, name: str, workspaces: int, opportunities: int, sessio
         conn.execute(GROUP_INDEX_SQL)
         conn.execute(OPPORTUNITIES_SQL, {"total": opportunities, "groups": groups})
         conn.execute(SESSIONS_SQL, {"per": per})
+        conn.execute(NEXT_SESSION_SQL)
         conn.commit()
         conn.autocommit = True  # VACUUM runs outside a transaction
         conn.execute("VACUUM ANALYZE")  # as autovacuum would leave a settled database

@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-volunteering_cli = AppGroup("volunteering", help="Volunteering: lapse offers past their time.")
+volunteering_cli = AppGroup(
+    "volunteering",
+    help="Volunteering: lapse offers past their time, refresh opportunities' next sessions.",
+)
 
 
 @volunteering_cli.command("expire-offers")
@@ -18,3 +21,16 @@ def expire_offers() -> None:
     count = expire_due_offers()
     db.session.commit()
     click.echo(f"{count} offer(s) past their time queued to lapse.")
+
+
+@volunteering_cli.command("refresh-next-sessions")
+def refresh_next_sessions() -> None:
+    """Refresh each opportunity whose stored next session has started (run from cron
+    without Redis; with it, a job scheduled for each session's start does this)."""
+    from londonhub.platform.core.extensions import db
+
+    from .operations.next_session import refresh_stale
+
+    count = refresh_stale()
+    db.session.commit()
+    click.echo(f"{count} opportunity(ies) queued to refresh their next session.")

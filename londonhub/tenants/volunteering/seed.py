@@ -31,6 +31,7 @@ from .models import (
     VolunteerProfile,
     VolunteerResponse,
 )
+from .operations import next_session
 from .operations.places import take_place
 from .operations.profiles import get_profile
 from .vocab import pack
@@ -161,6 +162,7 @@ def seed_volunteering() -> None:
                             places=places,
                         )
                     )
+                next_session.refresh(workspace, opportunity.id)
             db.session.flush()
 
 

@@ -158,6 +158,10 @@ class Opportunity(TenantScoped, db.Model):
     )
     #: Last day to respond (London date); None: open until closed.
     closing_date: Mapped[date | None] = mapped_column(Date)
+    #: The start of the next session, kept by `operations.next_session` whenever sessions
+    #: change and refreshed when that session starts. Search sorts by it instead of working out
+    #: every match's next session; a value already past (or None) is worked out afresh there.
+    next_session_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

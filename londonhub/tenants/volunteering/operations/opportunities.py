@@ -24,7 +24,7 @@ from ..models import (
     VolunteerHours,
 )
 from ..vocab import CAUSES, SKILLS, pack
-from . import NotFound, VolunteeringError
+from . import NotFound, VolunteeringError, next_session
 from .coordinators import require_group_manager, require_manager
 from .groups import get_group
 
@@ -251,6 +251,7 @@ def add_session(
         )
         db.session.add(session)
         db.session.flush()
+    next_session.refresh(workspace, opportunity.id)
     record(
         "volunteering.session_added",
         f"Added a session of {opportunity.title}",
@@ -283,6 +284,7 @@ def remove_session(user: User, workspace: Workspace, opportunity_id: int, sessio
     with tenant_context(workspace.id):
         db.session.delete(session)
         db.session.flush()
+    next_session.refresh(workspace, opportunity_id)
     record(
         "volunteering.session_removed",
         "Removed a session",

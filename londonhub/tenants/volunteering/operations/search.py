@@ -2,9 +2,9 @@
 
 Reads across workspaces go through the hub scope (published data only, so not audited for
 the public). One SQL statement per page of results, however many there are: the group's name,
-the workspace and the next session come in the same query. Results are ordered by the
-next session's label (`NULLS LAST`), so PostgreSQL works out each opportunity's next session
-once, not once for the select list and again for the sort.
+the workspace and the next session come in the same query. Results are ordered by each
+opportunity's stored next session (`next_session.listing_key`, `NULLS LAST`), not by working
+it out per match from the sessions table.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from londonhub.platform.core.timeutil import london_to_utc, london_today, utcnow
 from ..models import LocalGroup, Opportunity, OpportunitySession, OpportunityStatus, Schedule
 from ..vocab import CAUSES, SKILLS, boroughs_near
 from . import PAGE_SIZE
+from .next_session import listing_key
 
 
 @dataclass
@@ -69,19 +70,6 @@ def _listed_now(today: date) -> list:
     ]
 
 
-def _next_session(now: datetime):
-    return (
-        select(func.min(OpportunitySession.starts_at))
-        .where(
-            OpportunitySession.tenant_id == Opportunity.tenant_id,
-            OpportunitySession.opportunity_id == Opportunity.id,
-            OpportunitySession.starts_at > now,
-        )
-        .correlate(Opportunity)
-        .scalar_subquery()
-    )
-
-
 def _in_window(starts: datetime, ends: datetime):
     """A session in the window, or an ongoing role (weekly, flexible) with no dated sessions."""
     session_then = exists().where(
@@ -101,7 +89,7 @@ def search_opportunities(criteria: Criteria, page_size: int = PAGE_SIZE) -> List
     """Published, open opportunities of active workspaces matching the criteria, soonest
     session first, one SQL statement per page."""
     now = utcnow()
-    next_session = _next_session(now).label("next_session")
+    next_session = listing_key(now).label("next_session")
     query = (
         select(Opportunity, LocalGroup.name, Workspace.slug, Workspace.name, Workspace.borough)
         .add_columns(next_session)
@@ -165,7 +153,7 @@ def search_opportunities(criteria: Criteria, page_size: int = PAGE_SIZE) -> List
 
 def workspace_listing(workspace: Workspace, limit: int = 50) -> list[Listing]:
     """The workspace's own published, open opportunities for its public page (one query)."""
-    next_session = _next_session(utcnow()).label("next_session")
+    next_session = listing_key(utcnow()).label("next_session")
     query = (
         select(Opportunity, LocalGroup.name)
         .add_columns(next_session)

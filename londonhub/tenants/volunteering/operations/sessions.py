@@ -20,7 +20,7 @@ from londonhub.platform.core.timeutil import as_utc, in_london, utcnow
 from londonhub.platform.core.urls import public_url
 
 from ..models import OpportunitySession, ResponseStatus, VolunteerResponse
-from . import VolunteeringError
+from . import VolunteeringError, next_session
 from .coordinators import require_manager
 from .opportunities import get_opportunity, get_session
 from .waitlist import promote
@@ -75,6 +75,7 @@ def update_session(
         session.starts_at, session.ends_at = starts_at, ends_at
         session.places, session.place = places, place.strip()
         db.session.flush()
+    next_session.refresh(workspace, opportunity_id)
     record(
         "volunteering.session_changed",
         f"Changed a session of {opportunity.title}",
