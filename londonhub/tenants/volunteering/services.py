@@ -29,7 +29,6 @@ from .models import (
 from .operations import NotFound, VolunteeringError
 from .operations.opportunities import get_public_opportunity, is_open, upcoming_sessions
 from .operations.profiles import consents, get_profile, save_profile
-from .operations.search import borough_choices
 from .vocab import AVAILABILITY, CAUSES, NEIGHBOURS, SKILLS, pack, unpack
 
 __all__ = [
@@ -49,7 +48,6 @@ __all__ = [
     "VolunteerResponse",
     "VolunteeringError",
     "accept_onto",
-    "borough_choices",
     "consents",
     "get_profile",
     "get_public_opportunity",

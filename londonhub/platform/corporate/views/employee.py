@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.forms import choices
+from londonhub.platform.core.workspaces import borough_choices
 from londonhub.tenants.volunteering import services as volunteering
 
 from ..forms import ChooseForm, ProfileForm
@@ -53,9 +54,7 @@ def join(token: str):
 
 def _profile_form() -> ProfileForm:
     form = ProfileForm()
-    form.home_borough.choices = choices(
-        [("", "Choose your borough"), *volunteering.borough_choices()]
-    )
+    form.home_borough.choices = choices([("", "Choose your borough"), *borough_choices()])
     form.causes.choices = choices(volunteering.CAUSES.items())
     form.skills.choices = choices(volunteering.SKILLS.items())
     form.availability.choices = choices(volunteering.AVAILABILITY.items())
@@ -108,7 +107,7 @@ def _home(form: ChooseForm | None = None, status: int = 200):
         account=account,
         mine=current,
         home=home,
-        boroughs=dict(volunteering.borough_choices()),
+        boroughs=dict(borough_choices()),
         matches=matching.matches(current_user) if home else [],
         form=form or ChooseForm(),
     ), status

@@ -173,13 +173,3 @@ def workspace_listing(workspace: Workspace, limit: int = 50) -> list[Listing]:
         Listing(o, group, workspace.slug, workspace.name, workspace.borough, nxt)
         for o, group, nxt in rows
     ]
-
-
-def borough_choices() -> list[tuple[str, str]]:
-    """(slug, borough) of active borough workspaces, for the search form."""
-    rows = db.session.execute(
-        select(Workspace.slug, Workspace.borough)
-        .where(Workspace.status == WorkspaceStatus.ACTIVE, Workspace.is_hub.is_(False))
-        .order_by(Workspace.borough)
-    )
-    return [(slug, borough) for slug, borough in rows]

@@ -11,6 +11,7 @@ from londonhub.platform.core.pagecache import shared_page
 from londonhub.platform.core.params import page_arg
 from londonhub.platform.core.tenancy import get_workspace_by_slug, workspace_blueprint
 from londonhub.platform.core.timeutil import in_london
+from londonhub.platform.core.workspaces import borough_choices
 
 from ..forms import GroupFilterForm, SearchForm
 from ..models import SUPPORT
@@ -35,7 +36,7 @@ def london_time(moment, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
 @shared_page
 def search_page():
     form = SearchForm(request.args)
-    boroughs = search.borough_choices()
+    boroughs = borough_choices()
     form.borough.choices = choices([("", "Anywhere in London"), *boroughs])
     page = page_arg()
     valid = form.validate() if request.args else True
@@ -92,7 +93,7 @@ def opportunity(opportunity_id: int):
 def group_directory():
     """London's local groups listed publicly, by borough and cause, paged."""
     form = GroupFilterForm(request.args)
-    boroughs = search.borough_choices()
+    boroughs = borough_choices()
     form.borough.choices = choices([("", "Anywhere in London"), *boroughs])
     borough = form.borough.data if form.borough.data in dict(boroughs) else ""
     workspace = get_workspace_by_slug(borough) if borough else None

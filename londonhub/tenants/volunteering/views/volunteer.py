@@ -23,6 +23,7 @@ from londonhub.platform.core.navigation import NavItem
 from londonhub.platform.core.tenancy import get_workspace_by_slug
 from londonhub.platform.core.timeutil import london_today
 from londonhub.platform.core.views import safe_next
+from londonhub.platform.core.workspaces import borough_choices
 
 from ..forms import HoursForm, ProfileForm, RespondForm
 from ..models import CONSENTS
@@ -32,7 +33,6 @@ from ..operations import (
     coordinators,
     hours,
     profiles,
-    search,
     signups,
     waitlist,
 )
@@ -46,7 +46,7 @@ me_bp = Blueprint("volunteering_me", __name__, template_folder="../templates")
 def profile():
     found = profiles.get_profile(current_user)
     form = ProfileForm(obj=found)
-    form.home_borough.choices = choices([("", "Choose your borough"), *search.borough_choices()])
+    form.home_borough.choices = choices([("", "Choose your borough"), *borough_choices()])
     if request.method == "GET":
         given = profiles.consents(current_user)
         form.share_profile.data = given["share_profile"]
