@@ -1,7 +1,7 @@
 """volunteering: each opportunity's next session, stored for search
 
 Revision ID: 20261201_0026
-Revises: 20261201_0016
+Revises: 20261201_0023
 Create Date: 2026-12-01 17:20:00
 
 Issue 12: London-wide search sorted every match by its next session, worked out per row from
