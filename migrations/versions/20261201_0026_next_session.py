@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = "20261201_0026"
-down_revision = "20261201_0016"
+down_revision = "20261201_0023"
 branch_labels = None
 depends_on = None
 
