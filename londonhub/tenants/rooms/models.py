@@ -92,6 +92,15 @@ def _feed_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+#: The orders search lists published rooms in (by name, and by each customer type's price).
+PUBLISHED_ORDER_INDEXES: dict[str, tuple[str, ...]] = {
+    "name": (),
+    "community_price": ("community_hourly_pence",),
+    "public_price": ("public_hourly_pence",),
+    "business_price": ("business_hourly_pence",),
+}
+
+
 class Room(TenantScoped, db.Model):
     __tablename__ = "room"
     __table_args__ = tenant_table_args(
@@ -99,6 +108,19 @@ class Room(TenantScoped, db.Model):
         CheckConstraint("buffer_minutes >= 0", name="buffer_not_negative"),
         CheckConstraint("capacity_max > 0", name="capacity_positive"),
         Index("ix_room_tenant_published", "tenant_id", "published"),
+        #: London-wide search walks published rooms in the page's order and stops once the
+        #: page is full, so its cost follows the page, not the room count (bench/rooms_search.py).
+        *(
+            Index(
+                f"ix_room_published_{name}",
+                *columns,
+                "name",
+                "id",
+                postgresql_where=text("published IS TRUE"),
+                sqlite_where=text("published IS TRUE"),
+            )
+            for name, columns in PUBLISHED_ORDER_INDEXES.items()
+        ),
     )
 
     id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True)
