@@ -131,14 +131,20 @@ def procfile_web_args() -> list[str]:
     return expanded.split(":", 1)[1].split()[1:]  # without "gunicorn"
 
 
-def gunicorn_command(target: str, port: int, workers: int | None = None) -> list[str]:
-    """The Procfile's web command (its worker class and timeouts) serving `target` on `port`."""
+def gunicorn_command(
+    target: str, port: int, workers: int | None = None, recycle: bool = True
+) -> list[str]:
+    """The Procfile's web command (its worker class and timeouts) serving `target` on `port`
+    (`recycle=False`: without --max-requests, for the soak)."""
     out: list[str] = [sys.executable, "-m", "gunicorn"]
     args = iter(procfile_web_args())
     for arg in args:
         if arg == "wsgi:app":
             continue
-        if arg in ("--bind", "-b") or (workers and arg in ("--workers", "-w")):
+        dropped = ("--bind", "-b") + (
+            () if recycle else ("--max-requests", "--max-requests-jitter")
+        )
+        if arg in dropped or (workers and arg in ("--workers", "-w")):
             next(args)
             continue
         out.append(arg)
@@ -148,10 +154,10 @@ def gunicorn_command(target: str, port: int, workers: int | None = None) -> list
 
 
 def start(
-    target: str, workers: int, env: dict[str, str], log: Path
+    target: str, workers: int, env: dict[str, str], log: Path, recycle: bool = True
 ) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    cmd = gunicorn_command(target, port, workers)
+    cmd = gunicorn_command(target, port, workers, recycle)
     proc = subprocess.Popen(
         cmd,
         cwd=ROOT,
