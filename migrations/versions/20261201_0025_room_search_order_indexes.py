@@ -1,7 +1,7 @@
 """room search: published rooms in the page's order
 
 Revision ID: 20261201_0025
-Revises: 20261201_0023
+Revises: 20261201_0026
 Create Date: 2026-12-01 18:00:00
 
 bench/rooms_search.py at 20,000 rooms and 2,000,000 bookings (PostgreSQL under RLS): the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '20261201_0025'
-down_revision = '20261201_0023'
+down_revision = '20261201_0026'
 branch_labels = None
 depends_on = None
 
