@@ -57,4 +57,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .platform import corporate
 
     corporate.init_app(app)
+    # Last: its seeder computes figures from what every other area seeded.
+    from .platform import intelligence
+
+    intelligence.init_app(app)
     return app

@@ -46,6 +46,9 @@ def init_billing(app: Flask) -> None:
         origins = ["https://checkout.stripe.com", "https://connect.stripe.com"]
     app.config["CSP_FORM_ACTION_ORIGINS"] = origins
     app.cli.add_command(billing_cli)
+    from . import metrics
+
+    metrics.register(app)
 
 
 billing_cli = AppGroup("billing", help="Payments: lapse unpaid orders, replay Stripe events.")

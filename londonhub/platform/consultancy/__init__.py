@@ -46,6 +46,9 @@ def init_app(app: Flask) -> None:
     register_fulfilment(money.KIND, money.HANDLER)
     register_navigation(app, navigation.navigation)
     register_public_link(app, "Consultancy", "consultancy.index", order=30)
+    from . import metrics
+
+    metrics.register(app)
     # Partner organisations' pages list their members' enquiries and engagements.
     app.extensions["londonhub.consultancy_of_people"] = consultancy_of_people
     app.cli.add_command(consultancy_cli)

@@ -30,3 +30,6 @@ def init_app(app: Flask) -> None:
     register_fulfilment(ORDER_KIND, HANDLER)
     register_navigation(app, account.navigation)
     register_public_link(app, "For companies", "corporate.catalogue", order=50)
+    from . import metrics
+
+    metrics.register(app)

@@ -26,3 +26,6 @@ def init_app(app: Flask) -> None:
     register_navigation(app, navigation.navigation)
     register_public_link(app, "Resources", "resources.index", order=40)
     register_workspace_section(app, views.workspace_section)
+    from . import metrics
+
+    metrics.register(app)

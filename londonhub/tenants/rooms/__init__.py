@@ -31,3 +31,6 @@ def init_app(app: Flask) -> None:
     register_navigation(app, navigation.navigation)
     register_public_link(app, "Rooms", "rooms.search", order=10)
     register_workspace_section(app, views.workspace_section)
+    from . import metrics
+
+    metrics.register(app)

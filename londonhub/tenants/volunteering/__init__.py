@@ -35,3 +35,6 @@ def init_app(app: Flask) -> None:
     register_navigation(app, volunteer.navigation)
     register_public_link(app, "Volunteer", "volunteering.search", order=20)
     app.cli.add_command(cli.volunteering_cli)
+    from . import metrics
+
+    metrics.register(app)
