@@ -11,12 +11,24 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from londonhub.platform.core.navigation import register_public_link
+    from londonhub.platform.core.navigation import register_navigation, register_public_link
     from londonhub.platform.core.seed import register_seeder
 
-    from . import cli, data_views, figures, models  # noqa: F401 - tables, jobs
+    from . import (  # noqa: F401 - tables, jobs, routes
+        cli,
+        dashboard_views,
+        data_views,
+        figures,
+        models,
+        report_views,
+        reports,
+    )
+    from .navigation import navigation
 
     app.register_blueprint(data_views.bp)
+    app.register_blueprint(dashboard_views.london_bp)
+    app.register_blueprint(dashboard_views.workspace_bp)
+    register_navigation(app, navigation)
     register_public_link(app, "Data", "data.index", order=60)
     register_seeder(_seed_figures)
     app.cli.add_command(cli.figures_cli)

@@ -92,3 +92,11 @@ class AnnualReport(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def status_label(self) -> str:
+        return ReportStatus(self.status).label
+
+    @property
+    def running(self) -> bool:
+        return self.status in (ReportStatus.QUEUED, ReportStatus.RUNNING)
