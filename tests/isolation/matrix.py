@@ -811,6 +811,34 @@ def _corporate(world: World) -> dict[str, Any]:
     return made
 
 
+def _annual_report(world: World) -> int:
+    """B's annual report of its own borough (a hub-level row naming B), written: only B's
+    staff may see it or download its files. Made once per walk."""
+    made = getattr(world, "_annual_report", None)
+    if made is None:
+        from londonhub.platform.core.storage import get_storage, new_key
+        from londonhub.platform.intelligence.models import AnnualReport
+
+        key = new_key("reports")
+        get_storage().put(key, f"<p>{SECRET}</p>".encode(), "text/html")
+        report = AnnualReport(
+            scope=world.b.workspace.slug,
+            workspace_id=world.b.workspace.id,
+            year=utcnow().year,
+            version=1,
+            status="done",
+            progress=100,
+            step=f"Ready {SECRET}",
+            html_key=key,
+            pdf_key=key,
+        )
+        db.session.add(report)
+        db.session.commit()
+        made = report.id
+        world._annual_report = made  # type: ignore[attr-defined]
+    return made
+
+
 #: URL parameter name -> B's value.
 PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     "slug": lambda w: w.b.workspace.slug,
@@ -871,6 +899,11 @@ PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     # Outbound webhooks: B's endpoint and B's delivery (of B's event).
     "endpoint_id": lambda w: w.b.objects["WebhookEndpoint"],
     "delivery_id": lambda w: w.b.objects["WebhookDelivery"],
+    # Intelligence: B's dashboard tables and B's annual report (of its own borough).
+    "table": lambda w: "metrics",
+    "fmt": lambda w: "csv",
+    "report_id": _annual_report,
+    "kind": lambda w: "html",
 }
 
 #: endpoint -> all its parameters, where a name alone is ambiguous.

@@ -12,13 +12,7 @@ from londonhub.platform.core.params import int_arg
 
 from . import exports, services
 
-bp = Blueprint(
-    "data",
-    __name__,
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/data/static",
-)
+bp = Blueprint("data", __name__, template_folder="templates")
 
 
 def _year() -> int:

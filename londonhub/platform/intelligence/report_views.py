@@ -1,6 +1,7 @@
 """Annual reports on the two dashboards' blueprints: London's (hub admins) and each
 workspace's own borough (its staff). Starting one queues the job; its page shows progress
-(a <progress> element, updated by a small script, or by reloading without JavaScript)."""
+(a <progress> element and the step being done; pages carry no script, so people reload it
+with its "Check progress again" link); `.../status` answers the same as JSON."""
 
 from __future__ import annotations
 
