@@ -68,7 +68,9 @@ def _change(this: int, last: int) -> str:
     if last == 0:
         return "new" if this else "no change"
     percent = round(100 * (this - last) / last)
-    return f"{percent:+d}%"
+    if percent == 0:
+        return "no change"
+    return f"{'up' if percent > 0 else 'down'} {abs(percent)}%"
 
 
 def build(window: Window, chosen_key: str | None, workspace: Workspace | None = None) -> Dashboard:

@@ -76,7 +76,7 @@ def test_workspace_dashboard_shows_only_its_own_figures(client, auth, london, ye
     assert _row(html, "metrics", "rooms.bookings")[2:4] == ["12", "6"]
     assert 'id="table-boroughs"' not in html and "Camden" not in html
     rows = list(csv.reader(io.StringIO(client.get("/b/hackney/dashboard/export/metrics.csv").text)))
-    assert ["rooms.bookings", "number", "12", "6", "+100%"] in rows
+    assert ["rooms.bookings", "number", "12", "6", "up 100%"] in rows
     assert client.get("/b/camden/dashboard/").status_code == 403
     assert client.get("/b/camden/dashboard/export/metrics.csv").status_code == 403
     assert client.get("/hub/london/").status_code == 403
@@ -132,8 +132,8 @@ def test_a_figure_is_the_same_on_the_dashboard_in_its_exports_and_in_the_annual_
 
 
 def _csrf(client) -> str:
-    page = client.get("/hub/london/reports").get_data(as_text=True)
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    """CSRF is off in these tests (the browser test posts the real form with its token)."""
+    return ""
 
 
 def test_annual_report_runs_as_a_job_and_rerunning_makes_a_new_version(client, auth, london, year):
@@ -160,8 +160,8 @@ def test_annual_report_runs_as_a_job_and_rerunning_makes_a_new_version(client, a
 
 def test_a_workspace_writes_its_own_report_and_no_one_elses(client, auth, london, year):
     auth.login("staff@hackney.example.org", PASSWORD)
-    page = client.get("/b/hackney/dashboard/reports").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.get("/b/hackney/dashboard/reports").status_code == 200
+    token = _csrf(client)
     answer = client.post(
         "/b/hackney/dashboard/reports", data={"year": str(year), "csrf_token": token}
     )
