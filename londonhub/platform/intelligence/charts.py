@@ -21,7 +21,7 @@ _ids = count(1)
 
 CHART_CSS = """
 .chart { width: 100%; height: auto; max-width: 48rem; display: block; margin-bottom: 1rem; }
-.chart text { font-family: inherit; font-size: 12px; fill: #0b0c0c; }
+.chart text { font-family: inherit; font-size: 12px; }
 .chart .axis { stroke: #505a5f; }
 .legend-list { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; }
 .legend-swatch { display: inline-block; width: 1rem; height: 1rem; vertical-align: middle;
@@ -125,17 +125,20 @@ def shade_classes(values: Sequence[int]) -> list[int]:
     return [0 if v <= 0 else min(4, 1 + int(3 * v / peak)) for v in values]
 
 
-def legend_steps(values: Sequence[int], describe=str) -> list[tuple[str, str]]:
-    """(colour, what it means) for the tile map's legend."""
+def legend_steps(values: Sequence[int], describe=str) -> list[tuple[int, str]]:
+    """(shade, what it means) for the tile map's legend: the value range of each shade that
+    `shade_classes` gives (shades no value can take are left out)."""
     peak = max(values, default=0)
-    steps = [(SHADES[0], "none")]
-    if peak > 0:
-        bounds = [peak * n / 3 for n in range(4)]
-        for n in range(3):
-            low = describe(int(bounds[n]) + (1 if n else 1))
-            high = describe(int(bounds[n + 1]))
-            steps.append((SHADES[n + 1], f"{low} to {high}"))
-        steps.append((SHADES[4], describe(peak)))
+    steps = [(0, describe(0))]
+    if peak <= 0:
+        return steps
+    for shade in (1, 2, 3):
+        low = max(1, -(-(shade - 1) * peak // 3))
+        high = -(-shade * peak // 3) - 1
+        if low <= high:
+            text = describe(low) if low == high else f"{describe(low)} to {describe(high)}"
+            steps.append((shade, text))
+    steps.append((4, describe(peak)))
     return steps
 
 
@@ -177,4 +180,6 @@ def _short(name: str) -> str:
     if "&" in words:
         first, second = name.split(" and ", 1)
         return f"{first[:4]} & {second[:4]}"
+    if len(words) > 1 and words[0] != "City":
+        return f"{words[0][:11]} {words[1][0]}."
     return words[0][:11]
