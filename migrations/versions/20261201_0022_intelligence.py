@@ -1,7 +1,7 @@
 """intelligence: monthly figures and annual reports
 
 Revision ID: 20261201_0022
-Revises: 20261201_0026
+Revises: 20261201_0025
 Create Date: 2026-12-01 17:30:00
 
 Issue 16 (intelligence). `monthly_figure` holds each data-dictionary metric's figure per
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '20261201_0022'
-down_revision = '20261201_0026'
+down_revision = '20261201_0025'
 branch_labels = None
 depends_on = None
 
