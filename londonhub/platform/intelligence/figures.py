@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 #: Figures older than this are refreshed (by a job) when a dashboard is viewed.
 FRESH_SECONDS = 600
+#: A row stored for every month computed (figures of zero are not stored): when its month was
+#: last computed, found through the unique index instead of scanning every figure.
+COMPUTED = "_computed"
 
 
 # --- months -------------------------------------------------------------------------------------
@@ -81,6 +84,14 @@ def rebuild_month(month: date, metrics: Iterable[Metric] | None = None) -> int:
         if rows:
             db.session.execute(insert(MonthlyFigure), rows)
         stored += len(rows)
+    db.session.execute(
+        delete(MonthlyFigure).where(MonthlyFigure.metric == COMPUTED, MonthlyFigure.month == month)
+    )
+    db.session.add(
+        MonthlyFigure(
+            metric=COMPUTED, workspace_id=NO_WORKSPACE, month=month, value=0, computed_at=now
+        )
+    )
     db.session.flush()
     return stored
 
@@ -109,7 +120,14 @@ def refresh_recent() -> int:
 
 
 def last_computed():
-    return db.session.scalar(select(func.max(MonthlyFigure.computed_at)))
+    """When this month's figures were last computed (None: never)."""
+    return db.session.scalar(
+        select(MonthlyFigure.computed_at).where(
+            MonthlyFigure.metric == COMPUTED,
+            MonthlyFigure.month == month_start(london_today()),
+            MonthlyFigure.workspace_id == NO_WORKSPACE,
+        )
+    )
 
 
 def refresh_if_stale() -> bool:
