@@ -99,3 +99,110 @@ def test_another_workspace_reviews_and_the_hub_curates(
     site.goto("/hub/resources/pool")
     site.submit(page.get_by_role("button", name="Feature Lone working policy"))
     site.goto("/hub/resources/")
+
+
+def test_the_done_when_journey_camden_writes_two_review_sutton_adopts_public_finds(
+    site: Site, make_workspace, make_user
+) -> None:
+    """Issue 15's done-when: Camden writes a safeguarding policy template; Hackney asks for a
+    change, Camden revises, Hackney and Lewisham approve; it shows as quality-checked; Sutton
+    lists it with a local note; a public search for "safeguarding policy" finds it with a
+    highlighted snippet. axe passes on every page visited (Site checks each)."""
+    people = {}
+    names = {
+        "camden": "Voluntary Action Camden",
+        "hackney": "Hackney CVS",
+        "lewisham": "Lewisham Local",
+        "sutton": "Volunteer Centre Sutton",
+    }
+    for slug, name in names.items():
+        workspace = make_workspace(slug, name, borough=slug.title())
+        people[slug] = make_user(f"staff@{slug}.example.org", workspace=workspace, role="staff")
+    make_user(HUB, name="Hub Admin", hub_admin=True)
+    page = site.page
+
+    def as_(who: str) -> None:
+        page.context.clear_cookies()
+        site.sign_in(who if "@" in who else f"staff@{who}.example.org", PASSWORD)
+
+    # Camden writes and publishes it, and asks for peer review.
+    as_("camden")
+    site.goto("/b/camden/admin/resources/new")
+    page.get_by_label("Title").fill("Safeguarding policy template")
+    page.get_by_label("Summary").fill("A policy small groups can adapt to keep people safe.")
+    page.get_by_label("Text").fill(
+        "# Our commitment\n\nWe keep children and adults at risk safe.\n\n"
+        "# Designated safeguarding lead\n\nName them here."
+    )
+    page.get_by_label("Type of resource").select_option("policy-template")
+    page.get_by_label("Safeguarding").check()
+    site.submit(page.get_by_role("button", name="Save draft"))
+    manage_url = page.url.replace(site.base_url, "")
+    site.submit(page.get_by_role("button", name="Publish version 1"))
+    site.submit(page.get_by_role("button", name="Ask for peer review of version 1"))
+
+    # Hackney asks for a change.
+    as_("hackney")
+    site.goto("/b/hackney/admin/resources/reviews")
+    site.submit(page.get_by_role("link", name="Safeguarding policy template"))
+    for label in ("Accurate", "Plain English", "Accessible", "Legally sound"):
+        page.get_by_label(label).check()
+    page.get_by_label("Ask for changes").check()
+    page.get_by_label("Comments for the authors").fill("Cite Working Together 2023.")
+    site.submit(page.get_by_role("button", name="Send your review"))
+
+    # The hub sees it waiting.
+    as_(HUB)
+    site.goto("/hub/resources/reviews")
+    assert page.get_by_role("cell", name="The author, to answer a request for changes").count()
+
+    # Camden revises, publishes version 2 and asks again.
+    as_("camden")
+    site.goto(manage_url)
+    assert page.get_by_role("cell", name="Cite Working Together 2023.").count() == 1
+    site.submit(page.get_by_role("link", name="Edit the draft"))
+    page.get_by_label("Text").fill(
+        "# Our commitment\n\nWe keep children and adults at risk safe, following Working "
+        "Together to Safeguard Children 2023.\n\n# Designated safeguarding lead\n\nName them."
+    )
+    site.submit(page.get_by_role("button", name="Save draft"))
+    page.get_by_label("What changed").fill("Cited Working Together 2023")
+    site.submit(page.get_by_role("button", name="Publish version 2"))
+    site.submit(page.get_by_role("button", name="Ask for peer review of version 2"))
+
+    # Hackney and Lewisham approve.
+    for slug in ("hackney", "lewisham"):
+        as_(slug)
+        site.goto(f"/b/{slug}/admin/resources/reviews")
+        site.submit(page.get_by_role("link", name="Safeguarding policy template"))
+        for label in ("Accurate", "Up to date", "Plain English", "Accessible", "Legally sound"):
+            page.get_by_label(label).check()
+        page.get_by_label("Approve it").check()
+        site.submit(page.get_by_role("button", name="Send your review"))
+
+    # Quality-checked, with the review date and the reviewers.
+    page.context.clear_cookies()
+    site.goto(manage_url.replace("/b/camden/admin", ""))
+    assert "Quality-checked" in page.locator("main").inner_text()
+    assert "by Hackney CVS and Lewisham Local" in page.locator("main").inner_text()
+
+    # Sutton lists it with a local note.
+    as_("sutton")
+    site.goto(manage_url.replace("/b/camden/admin", ""))
+    site.submit(page.get_by_role("button", name="List it on Volunteer Centre Sutton's page"))
+    site.goto("/b/sutton/admin/resources/adopted")
+    page.get_by_label("Your local note").fill("Sutton's safeguarding lead: 020 8000 0100.")
+    site.submit(page.get_by_role("button", name="Save the note"))
+    site.goto("/b/sutton/")
+    assert page.get_by_text("Sutton's safeguarding lead: 020 8000 0100.").count() == 1
+
+    # The public finds it, with the words highlighted.
+    page.context.clear_cookies()
+    site.goto("/resources")
+    page.get_by_label("Search resources").fill("safeguarding policy")
+    site.submit(page.get_by_role("button", name="Search resources"))
+    result = page.locator(".resource-results > li").first
+    assert result.get_by_role("link").inner_text() == "Safeguarding policy template"
+    assert result.locator("mark").count() >= 1
+    assert result.locator("mark").first.inner_text().lower().startswith(("safeguard", "polic"))
+    site.submit(result.get_by_role("link", name="Safeguarding policy template"))

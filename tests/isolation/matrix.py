@@ -982,16 +982,31 @@ class WalkResult:
     routes: int = 0
 
 
+#: What a public GET changes by design: counts of views and downloads (no personal data),
+#: table -> counter columns (None: the whole table is counts). Everything else must not change.
+COUNTERS: dict[str, set[str] | None] = {
+    "resource": {"view_count", "download_count"},
+    "resource_file": {"download_count"},
+    "resource_page_view": None,
+}
+
+
 def snapshot(engine: Engine) -> dict[str, list[tuple]]:
-    """Every row of every table, read past row-level security (superuser) or plainly (SQLite)."""
+    """Every row of every table, read past row-level security (superuser) or plainly (SQLite);
+    without the COUNTERS."""
     rows = {}
     with engine.connect() as connection:
-        for table in sorted(inspect(connection).get_table_names()):
-            if table == "alembic_version":
+        inspector = inspect(connection)
+        for table in sorted(inspector.get_table_names()):
+            if table == "alembic_version" or (table in COUNTERS and COUNTERS[table] is None):
                 continue
+            skip = COUNTERS.get(table) or set()
+            columns = ", ".join(
+                f'"{c["name"]}"' for c in inspector.get_columns(table) if c["name"] not in skip
+            )
             rows[table] = [
                 tuple(map(repr, row))
-                for row in connection.execute(text(f'SELECT * FROM "{table}" ORDER BY 1'))
+                for row in connection.execute(text(f'SELECT {columns} FROM "{table}" ORDER BY 1'))
             ]
     return rows
 

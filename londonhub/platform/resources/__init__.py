@@ -12,9 +12,11 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the pool's blueprints and its demo data."""
     from londonhub.platform.core.navigation import register_navigation, register_public_link
+    from londonhub.platform.core.notifications import register_staff_event
     from londonhub.platform.core.workspaces import register_workspace_section
 
     from . import (
+        cli,
         navigation,
         review_views,  # noqa: F401 - adds review, adoption and curation routes
         seed,  # noqa: F401 - registers the demo resources
@@ -29,3 +31,6 @@ def init_app(app: Flask) -> None:
     from . import metrics
 
     metrics.register(app)
+    app.cli.add_command(cli.resources_cli)
+    register_staff_event("resource.review_due", "A resource's quality check is running out")
+    register_staff_event("resource.new_version", "A new version of a resource we list")

@@ -77,6 +77,7 @@ class SearchForm(FlaskForm):
     topic = SelectField("Topic", choices=_choices([("", "Any topic"), *TOPICS.items()]))
     audience = SelectField("Who it is for", choices=_choices([("", "Anyone"), *AUDIENCES.items()]))
     checked = BooleanField("Only quality-checked resources")
+    owner = SelectField("From", choices=[])
 
 
 class ReviewForm(FlaskForm):
@@ -94,4 +95,12 @@ class ReviewForm(FlaskForm):
         "Comments for the authors",
         filters=[_strip],
         validators=[Length(max=5000, message="Keep comments to 5,000 characters or fewer")],
+    )
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(
+        "Your local note",
+        filters=[_strip],
+        validators=[Length(max=1000, message="Keep the local note to 1,000 characters or fewer")],
     )

@@ -1,5 +1,8 @@
 """The shared resource pool: resources, their published versions, files, reviews, adoptions.
 
+(Just over 400 lines: the pool's six tables and the vocabularies their columns take; the
+vocabularies, types to checklist, are what moves out next.)
+
 Tenancy model. A resource is owned by one workspace (the hub owns its own through the hub's
 workspace row) but, once published, is read by everyone in London, reviewed by staff of
 *other* workspaces and adopted by any workspace: sharing across workspaces is its purpose. So
@@ -26,7 +29,7 @@ resource row carries the working copy (the draft) that the next version is publi
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
     Boolean,
@@ -107,6 +110,20 @@ CHECKLIST = {
     "accessible": "Accessible: headings, link text and files usable by everyone",
     "legally_sound": "Legally sound: nothing here would put a group at legal risk",
 }
+
+
+#: FTS5 makes `resource_version_fts` and these shadow tables beside it.
+FTS_SHADOW_TABLES = ("", "_data", "_idx", "_docsize", "_config")
+
+
+#: A quality check lapses after twelve months; the owner is reminded REMIND_DAYS_BEFORE.
+REVIEW_VALID_DAYS = 365
+REMIND_DAYS_BEFORE = 30
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back: they are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def pack_topics(topics: list[str] | tuple[str, ...] | set[str]) -> str:
@@ -198,8 +215,15 @@ class Resource(_Content, db.Model):
     published_number: Mapped[int | None] = mapped_column(Integer)
     #: The highest version number published so far (0: never).
     latest_number: Mapped[int] = mapped_column(Integer, default=0)
-    #: The version that passed peer review; the badge shows while it is the published one.
+    #: The version that passed peer review; the badge shows while it is the published one
+    #: and the check is under REVIEW_VALID_DAYS old.
     checked_number: Mapped[int | None] = mapped_column(Integer)
+    #: When the second approval came (the review date shown with the badge).
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: When the owner was last reminded that the check runs out (once per check).
+    review_reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: When the version under review was submitted (the hub's queue shows how long it waits).
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     review_state: Mapped[ReviewState] = mapped_column(
         _enum(ReviewState, "resource_review_state"), default=ReviewState.NONE
     )
@@ -208,6 +232,8 @@ class Resource(_Content, db.Model):
     featured: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     download_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Views of its public page (GET only; never who viewed it).
+    view_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -216,8 +242,25 @@ class Resource(_Content, db.Model):
         return self.published_number is not None and self.retired_at is None
 
     @property
-    def is_quality_checked(self) -> bool:
+    def check_expires_at(self) -> datetime | None:
+        if self.checked_at is None:
+            return None
+        return _aware(self.checked_at) + timedelta(days=REVIEW_VALID_DAYS)
+
+    @property
+    def _checked_version_is_published(self) -> bool:
         return self.checked_number is not None and self.checked_number == self.published_number
+
+    @property
+    def is_quality_checked(self) -> bool:
+        """Two approvals of the published version, less than REVIEW_VALID_DAYS ago."""
+        expires = self.check_expires_at
+        return self._checked_version_is_published and expires is not None and expires > utcnow()
+
+    @property
+    def check_expired(self) -> bool:
+        """The published version was checked, but the check is out of date."""
+        return self._checked_version_is_published and not self.is_quality_checked
 
 
 class ResourceVersion(_Content, db.Model):
@@ -244,7 +287,12 @@ class ResourceVersion(_Content, db.Model):
 
 
 DATABASE_ONLY.update(
-    {("column", "resource_version.search_vector"), ("index", "ix_resource_version_search")}
+    {
+        ("column", "resource_version.search_vector"),
+        ("index", "ix_resource_version_search"),
+        # SQLite's full-text index (FTS5) and its shadow tables: the migration makes them.
+        *(("table", f"resource_version_fts{part}") for part in FTS_SHADOW_TABLES),
+    }
 )
 
 
@@ -329,4 +377,29 @@ class ResourceAdoption(TenantScoped, db.Model):
     adopted_by_id: Mapped[int | None] = mapped_column(
         ID_TYPE, ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    #: The workspace's own words shown with the resource on its page (local contacts, ...).
+    local_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: The version the workspace's staff last saw; a newer published one is a notice to them.
+    seen_number: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ResourcePageView(db.Model):
+    """How often a resource was opened from a workspace's page: counts, no personal data.
+
+    Hub-level like the resource it counts (its owner reads it); one row per resource and
+    workspace, incremented atomically in the database.
+    """
+
+    __tablename__ = "resource_page_view"
+    __table_args__ = (
+        UniqueConstraint("resource_id", "workspace_id"),
+        CheckConstraint("views >= 0", name="views_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ID_TYPE, ForeignKey("resource.id", ondelete="CASCADE"))
+    workspace_id: Mapped[int] = mapped_column(
+        ID_TYPE, ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    views: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -16,5 +16,11 @@ def navigation(user) -> list[NavItem]:
             url_for("resources_hub.manage_index"),
             place="hub",
             description="The hub's own resources, and curating the London-wide pool.",
-        )
+        ),
+        NavItem(
+            "Peer-review queue",
+            url_for("resources_hub.hub_review_queue"),
+            place="hub",
+            description="Who is waiting for which review, and for how long.",
+        ),
     ]

@@ -1,25 +1,41 @@
 """The public pool: listing, full-text search, a resource's page, downloads.
 
 Only published, unretired versions are ever selected here (`Resource.published_number`
-joined to its version), and only files of the published version. Search uses PostgreSQL full
-text (the generated, weighted `search_vector` with its GIN index, `websearch_to_tsquery`, which
-never fails on what people type) and falls back to LIKE on SQLite. Each page is a fixed number
-of queries, however many resources exist.
+joined to its version), and only files of the published version. Full-text search is
+search_text's: PostgreSQL's weighted `search_vector` or SQLite's FTS5, one ranking on both.
+Each page is a fixed number of queries, however many resources exist.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from sqlalchemy import and_, desc, func, literal_column, or_, select, update
+from sqlalchemy import and_, desc, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from londonhub.platform.core.errors import NotFound
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.tenancy import Workspace
+from londonhub.platform.core.timeutil import utcnow
 
-from .models import AUDIENCES, RESOURCE_TYPES, TOPICS, Resource, ResourceFile, ResourceVersion
+from . import search_text
+from .models import (
+    AUDIENCES,
+    RESOURCE_TYPES,
+    REVIEW_VALID_DAYS,
+    TOPICS,
+    Resource,
+    ResourceFile,
+    ResourcePageView,
+    ResourceReview,
+    ResourceVersion,
+    ReviewDecision,
+)
 
 PER_PAGE = 20
+_SLUG = re.compile(r"[a-z0-9-]+")
 
 
 class ResourceNotFound(NotFound):
@@ -33,6 +49,8 @@ class Criteria:
     topic: str = ""
     audience: str = ""
     checked: bool = False
+    #: The owner's workspace slug ("hub" for the hub's own).
+    owner: str = ""
     page: int = 1
 
     def __post_init__(self) -> None:
@@ -43,6 +61,9 @@ class Criteria:
             self.topic = ""
         if self.audience not in AUDIENCES:
             self.audience = ""
+        self.owner = (self.owner or "").strip().lower()[:100]
+        if not _SLUG.fullmatch(self.owner):
+            self.owner = ""
         self.page = max(int(self.page or 1), 1)
 
 
@@ -51,6 +72,10 @@ class Entry:
     resource: Resource
     version: ResourceVersion
     owner: Workspace
+    #: An adopting workspace's local note (its page only).
+    note: str = ""
+    #: The search terms highlighted in the text (search results only; escaped markup).
+    snippet: str = ""
 
 
 @dataclass
@@ -76,10 +101,6 @@ def published_query():
     )
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search(criteria: Criteria) -> Page:
     query = published_query()
     if criteria.resource_type:
@@ -89,33 +110,43 @@ def search(criteria: Criteria) -> Page:
     if criteria.audience:
         query = query.where(ResourceVersion.audience == criteria.audience)
     if criteria.checked:
-        query = query.where(Resource.checked_number == Resource.published_number)
+        query = query.where(
+            Resource.checked_number == Resource.published_number,
+            Resource.checked_at > utcnow() - timedelta(days=REVIEW_VALID_DAYS),
+        )
+    if criteria.owner == "hub":
+        query = query.where(Workspace.is_hub.is_(True))
+    elif criteria.owner:
+        query = query.where(Workspace.slug == criteria.owner, Workspace.is_hub.is_(False))
     order = [desc(Resource.featured), desc(ResourceVersion.published_at), desc(Resource.id)]
     if criteria.q:
-        if db.engine.dialect.name == "postgresql":
-            tsquery = func.websearch_to_tsquery("english", criteria.q)
-            vector = literal_column("resource_version.search_vector")
-            query = query.where(vector.op("@@")(tsquery))
-            order = [desc(func.ts_rank(vector, tsquery)), *order]
-        else:
-            for word in criteria.q.split()[:10]:
-                pattern = f"%{_escape_like(word.lower())}%"
-                query = query.where(
-                    or_(
-                        *(
-                            func.lower(column).like(pattern, escape="\\")
-                            for column in (
-                                ResourceVersion.title,
-                                ResourceVersion.summary,
-                                ResourceVersion.body,
-                            )
-                        )
-                    )
-                )
+        query, rank = search_text.apply(query, criteria.q)
+        if rank is not None:
+            order = [desc(rank), *order]
     offset = (criteria.page - 1) * PER_PAGE
     rows = db.session.execute(query.order_by(*order).offset(offset).limit(PER_PAGE + 1)).all()
     entries = [Entry(r, v, w) for r, v, w in rows[:PER_PAGE]]
+    if criteria.q:
+        for entry in entries:
+            entry.snippet = search_text.snippet(entry.version, criteria.q)
     return Page(entries, criteria.page, len(rows) > PER_PAGE)
+
+
+def owners() -> list[Workspace]:
+    """The workspaces with something published in the pool (the listing's "From" filter)."""
+    return list(
+        db.session.scalars(
+            select(Workspace)
+            .where(
+                Workspace.id.in_(
+                    select(Resource.owner_workspace_id).where(
+                        Resource.published_number.is_not(None), Resource.retired_at.is_(None)
+                    )
+                )
+            )
+            .order_by(Workspace.is_hub.desc(), Workspace.name)
+        )
+    )
 
 
 def featured(limit: int = 3) -> list[Entry]:
@@ -133,6 +164,24 @@ def get_published(resource_id: int) -> Entry:
     if row is None:
         raise ResourceNotFound("There is no published resource with this address")
     return Entry(*row)
+
+
+def checkers(resource: Resource) -> list[str]:
+    """The names of the workspaces whose approvals made the published version checked."""
+    if resource.checked_number is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Workspace.name)
+            .join(ResourceReview, ResourceReview.reviewer_workspace_id == Workspace.id)
+            .where(
+                ResourceReview.resource_id == resource.id,
+                ResourceReview.version_number == resource.checked_number,
+                ResourceReview.decision == ReviewDecision.APPROVE,
+            )
+            .order_by(ResourceReview.created_at, ResourceReview.id)
+        )
+    )
 
 
 def published_files(resource_id: int) -> list[ResourceFile]:
@@ -163,6 +212,45 @@ def published_file(resource_id: int, file_id: int) -> ResourceFile:
     if row is None:
         raise ResourceNotFound("There is no such file")
     return row
+
+
+def count_view(resource_id: int, via: str = "") -> None:
+    """One more view of the resource's public page, and of it through workspace `via`'s page
+    when the visitor came from there: counts only, atomic in the database."""
+    db.session.execute(
+        update(Resource)
+        .where(Resource.id == resource_id)
+        .values(view_count=Resource.view_count + 1)
+    )
+    if not via:
+        return
+    workspace_id = db.session.scalar(
+        select(Workspace.id).where(Workspace.slug == via[:100], Workspace.is_hub.is_(False))
+    )
+    if workspace_id is None:
+        return
+    dialect = db.engine.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(ResourcePageView).values(
+        resource_id=resource_id, workspace_id=workspace_id, views=1
+    )
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["resource_id", "workspace_id"],
+            set_={"views": ResourcePageView.views + 1},
+        )
+    )
+
+
+def page_views(resource_id: int) -> list[tuple[Workspace, int]]:
+    """Views through each workspace's page, most first (for the owner)."""
+    rows = db.session.execute(
+        select(Workspace, ResourcePageView.views)
+        .join(ResourcePageView, ResourcePageView.workspace_id == Workspace.id)
+        .where(ResourcePageView.resource_id == resource_id)
+        .order_by(ResourcePageView.views.desc(), Workspace.name)
+    ).all()
+    return [(workspace, views) for workspace, views in rows]
 
 
 def count_download(row: ResourceFile) -> None:

@@ -23,7 +23,7 @@ from londonhub.platform.core.identity import Role, has_role
 from londonhub.platform.core.tenancy import Workspace, WorkspaceStatus
 from londonhub.platform.core.timeutil import utcnow
 
-from . import services
+from . import expiry, services
 from .models import (
     CHECKLIST,
     Resource,
@@ -49,6 +49,7 @@ def submit(user: object, owner: Workspace, resource_id: int) -> Resource:
         raise ResourceError("This resource is already waiting for review")
     resource.review_state = ReviewState.IN_REVIEW
     resource.review_number = resource.published_number
+    resource.submitted_at = utcnow()
     db.session.flush()
     audit.record(
         "resource.submit",
@@ -105,7 +106,9 @@ def queue(user: object, reviewer: Workspace) -> list[QueueEntry]:
     """Resources of other workspaces waiting for a review this workspace has not given."""
     _require_reviewer(user, reviewer)
     rows = db.session.execute(
-        _queue_query(reviewer).order_by(Resource.updated_at, Resource.id)
+        _queue_query(reviewer).order_by(
+            func.coalesce(Resource.submitted_at, Resource.updated_at), Resource.id
+        )
     ).all()
     return [QueueEntry(*row) for row in rows]
 
@@ -153,8 +156,33 @@ def record(
     decision: str,
     comments: str,
 ) -> ResourceReview:
-    """One workspace's verdict; the second approval makes the version quality-checked."""
-    entry = for_review(user, reviewer, resource_id)
+    """One workspace's verdict; the second approval makes the version quality-checked.
+
+    Two verdicts at once (two workspaces approving, or two of one workspace's staff) are
+    taken one after the other: the resource row is locked first, so the second sees the
+    first's review and decides on it (PostgreSQL; SQLite writes one at a time anyway).
+    """
+    _require_reviewer(user, reviewer)
+    locked = db.session.scalar(
+        select(Resource)
+        .where(Resource.id == resource_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    try:
+        entry = for_review(user, reviewer, resource_id)
+    except NotFound:
+        if locked is None or locked.owner_workspace_id == reviewer.id or not locked.is_published:
+            raise  # an unpublished draft of another workspace stays "not found"
+        if db.session.scalar(select(_already_reviewed(reviewer)).where(Resource.id == locked.id)):
+            raise ResourceError(
+                f"{reviewer.name} has already reviewed this version", "decision"
+            ) from None
+        raise ResourceError(
+            "This resource is no longer waiting for review: another reviewer has just "
+            "decided on it",
+            "decision",
+        ) from None
     resource = entry.resource
     if decision not in set(ReviewDecision):
         raise ResourceError("Choose approve or ask for changes", "decision")
@@ -185,7 +213,9 @@ def record(
         resource.review_state = ReviewState.CHANGES_REQUESTED
     elif _approvals(resource.id, resource.review_number) >= APPROVALS_NEEDED:
         resource.checked_number = resource.review_number
+        resource.checked_at = utcnow()
         resource.review_state = ReviewState.NONE
+        expiry.schedule_reminder(resource)
     resource.updated_at = utcnow()
     db.session.flush()
     audit.record(

@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from londonhub.platform.core.extensions import db
 
-from . import adoption, review, services
-from .forms import ReviewForm
+from . import adoption, expiry, review, services
+from .forms import NoteForm, ReviewForm
 from .models import CHECKLIST
 from .views import _attachment, _owner, admin_bp, hub_bp
 
@@ -102,7 +102,64 @@ def unadopt(resource_id: int):
     return redirect(url_for("resources.detail", resource_id=resource_id))
 
 
+def _note_forms(rows: list[adoption.Adopted]) -> dict[int, NoteForm]:
+    return {
+        row.entry.resource.id: NoteForm(
+            prefix=f"n{row.entry.resource.id}", note=row.adoption.local_note, formdata=None
+        )
+        for row in rows
+    }
+
+
+@admin_bp.get("/adopted")
+def adopted():
+    rows = adoption.adopted_for_admin(current_user, g.tenant)
+    forms = _note_forms(rows)
+    return render_template("resources/adopted.html", rows=rows, forms=forms, workspace=g.tenant)
+
+
+@admin_bp.post("/adopted/<int:resource_id>/note")
+def adopted_note(resource_id: int):
+    form = NoteForm(prefix=f"n{resource_id}")
+    error = None
+    if form.validate_on_submit():
+        try:
+            adoption.set_note(current_user, g.tenant, resource_id, form.note.data or "")
+        except services.ResourceError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash("Your local note is saved: it shows with the resource on your page.", "success")
+            return redirect(url_for(".adopted"))
+    rows = adoption.adopted_for_admin(current_user, g.tenant)
+    forms = _note_forms(rows)
+    if error:
+        form.note.errors = [*form.note.errors, error]
+    forms[resource_id] = form
+    return render_template(
+        "resources/adopted.html", rows=rows, forms=forms, workspace=g.tenant
+    ), 400
+
+
+@admin_bp.post("/adopted/<int:resource_id>/seen")
+def adopted_seen(resource_id: int):
+    try:
+        adoption.mark_seen(current_user, g.tenant, resource_id)
+    except services.ResourceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for(".adopted"))
+
+
 # --- hub curation ------------------------------------------------------------------------------
+
+
+@hub_bp.get("/reviews")
+def hub_review_queue():
+    return render_template("resources/hub_review_queue.html", rows=expiry.hub_queue(current_user))
 
 
 @hub_bp.get("/pool")

@@ -346,6 +346,10 @@ def publish(user: object, owner: Workspace, resource_id: int, change_note: str) 
     resource.review_state = ReviewState.NONE
     resource.updated_at = utcnow()
     db.session.flush()
+    if number > 1:
+        from .adoption import notify_adopters  # adoption builds on services
+
+        notify_adopters(resource, version)
     audit.record(
         "resource.publish",
         f"Resource published: {resource.title} (version {number})",

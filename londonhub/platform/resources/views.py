@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -95,12 +96,17 @@ def _attachment(row, data: bytes):
 @public
 def index():
     form = SearchForm(request.args)
+    form.owner.choices = [("", "Any organisation")] + [
+        ("hub", current_app.config["HUB_NAME"]) if w.is_hub else (w.slug, f"{w.name} ({w.borough})")
+        for w in pool.owners()
+    ]
     criteria = pool.Criteria(
         q=form.q.data or "",
         resource_type=request.args.get("type", ""),
         topic=request.args.get("topic", ""),
         audience=request.args.get("audience", ""),
         checked=bool(form.checked.data),
+        owner=request.args.get("owner", ""),
         page=page_arg(),
     )
     results = pool.search(criteria)
@@ -112,10 +118,14 @@ def index():
 @public
 def detail(resource_id: int):
     entry = pool.get_published(resource_id)
+    if request.method == "GET":  # HEAD (link checkers, monitors) is not a view
+        pool.count_view(resource_id, request.args.get("via", ""))
+        db.session.commit()
     return render_template(
         "resources/detail.html",
         entry=entry,
         files=pool.published_files(resource_id),
+        checkers=pool.checkers(entry.resource),
         adopt_choices=adoption.adoption_choices(current_user, resource_id),
     )
 
@@ -125,8 +135,9 @@ def detail(resource_id: int):
 def download(resource_id: int, file_id: int):
     row = pool.published_file(resource_id, file_id)
     data = services.file_bytes(row)
-    pool.count_download(row)
-    db.session.commit()
+    if request.method == "GET":  # HEAD fetches no file: not a download
+        pool.count_download(row)
+        db.session.commit()
     return _attachment(row, data)
 
 
@@ -246,6 +257,7 @@ def _manage_page(resource_id: int, status: int = 200, **forms):
         file_form=forms.get("file_form") or FileForm(prefix="upload"),
         publish_form=forms.get("publish_form") or PublishForm(prefix="publish"),
         reviews=review.reviews_of(current_user, owner, resource.id),
+        page_views=pool.page_views(resource.id),
         limit=limit_text(services.file_max_bytes()),
         accepted=ACCEPTED,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from londonhub.platform.core.extensions import db
+from londonhub.platform.core.timeutil import utcnow
 from londonhub.platform.resources import pool, services
 from londonhub.platform.resources.models import Resource, ResourceFile
 
@@ -31,6 +32,7 @@ def test_search_filters_and_shareable_urls(
         body="Keeping money back for a rainy day.", audience="trustees",
     )  # fmt: skip
     checked.checked_number = checked.published_number
+    checked.checked_at = utcnow()
     db.session.commit()
 
     def titles(query: str) -> list[str]:
@@ -140,3 +142,17 @@ def test_featured_hook_puts_featured_resources_first(hackney, hackney_staff, mak
     older.featured = True
     db.session.commit()
     assert [e.version.title for e in pool.featured(2)] == ["Older", "Newer"]
+
+
+def test_the_home_page_shows_featured_resources_first(
+    client, hackney, hackney_staff, make_resource
+) -> None:
+    assert "Featured resources" not in client.get("/").get_data(as_text=True)
+    make_resource(hackney, hackney_staff, title="Newest guide")
+    featured = make_resource(hackney, hackney_staff, title="Chosen guide")
+    make_resource(hackney, hackney_staff, title="Newer still")
+    featured.featured = True
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "Featured resources" in page
+    assert page.index("Chosen guide") < page.index("Newer still") < page.index("Newest guide")

@@ -39,7 +39,7 @@ def test_two_approvals_from_other_workspaces_make_it_quality_checked(
     db.session.commit()
     assert not resource.is_quality_checked
     # One review per workspace per version.
-    with pytest.raises(NotFound):
+    with pytest.raises(services.ResourceError, match="already reviewed"):
         review.record(camden_staff, camden, resource.id, checks=ALL_TICKED, decision="approve",
                       comments="")  # fmt: skip
     review.record(islington_staff, islington, resource.id, checks=ALL_TICKED,
