@@ -92,7 +92,11 @@ def scratch_database(tmp_path: Path) -> Iterator[str]:
 def _tables(url: str) -> set[str]:
     engine = create_engine(url, poolclass=pool.NullPool)
     try:
-        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+        from londonhub.platform.core.extensions import DATABASE_ONLY
+
+        # Tables only the database has (SQLite's FTS5 index and its shadow tables).
+        database_only = {name for kind, name in DATABASE_ONLY if kind == "table"}
+        return set(inspect(engine).get_table_names()) - {"alembic_version"} - database_only
     finally:
         engine.dispose()
 
