@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
 
     from . import (
         cli,
+        events,
         navigation,
         review_views,  # noqa: F401 - adds review, adoption and curation routes
         seed,  # noqa: F401 - registers the demo resources
@@ -32,5 +33,6 @@ def init_app(app: Flask) -> None:
 
     metrics.register(app)
     app.cli.add_command(cli.resources_cli)
+    events.register()
     register_staff_event("resource.review_due", "A resource's quality check is running out")
     register_staff_event("resource.new_version", "A new version of a resource we list")

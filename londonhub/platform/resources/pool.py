@@ -214,10 +214,17 @@ def published_file(resource_id: int, file_id: int) -> ResourceFile:
     return row
 
 
+def _count(statement) -> None:
+    """Run a counter's increment on the session's connection, in its transaction, as a Core
+    statement: counts appear on no public page, so a view must not mark every cached page
+    stale (core.pagecache bumps its data version after ORM writes only)."""
+    db.session.connection().execute(statement)
+
+
 def count_view(resource_id: int, via: str = "") -> None:
     """One more view of the resource's public page, and of it through workspace `via`'s page
     when the visitor came from there: counts only, atomic in the database."""
-    db.session.execute(
+    _count(
         update(Resource)
         .where(Resource.id == resource_id)
         .values(view_count=Resource.view_count + 1)
@@ -234,7 +241,7 @@ def count_view(resource_id: int, via: str = "") -> None:
     statement = insert(ResourcePageView).values(
         resource_id=resource_id, workspace_id=workspace_id, views=1
     )
-    db.session.execute(
+    _count(
         statement.on_conflict_do_update(
             index_elements=["resource_id", "workspace_id"],
             set_={"views": ResourcePageView.views + 1},
@@ -256,12 +263,12 @@ def page_views(resource_id: int) -> list[tuple[Workspace, int]]:
 def count_download(row: ResourceFile) -> None:
     """One more download of the file and of its resource: atomic increments in the database,
     so concurrent downloads on several web instances all count."""
-    db.session.execute(
+    _count(
         update(ResourceFile)
         .where(ResourceFile.id == row.id)
         .values(download_count=ResourceFile.download_count + 1)
     )
-    db.session.execute(
+    _count(
         update(Resource)
         .where(Resource.id == row.resource_id)
         .values(download_count=Resource.download_count + 1)

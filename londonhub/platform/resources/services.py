@@ -21,6 +21,7 @@ from londonhub.platform.core.storage import get_storage, new_key
 from londonhub.platform.core.tenancy import Workspace, WorkspaceStatus
 from londonhub.platform.core.timeutil import utcnow
 
+from . import events
 from .files import FileRefused, check_file
 from .markup import DiffLine, diff_lines
 from .models import (
@@ -350,6 +351,8 @@ def publish(user: object, owner: Workspace, resource_id: int, change_note: str) 
         from .adoption import notify_adopters  # adoption builds on services
 
         notify_adopters(resource, version)
+    if not owner.is_hub:  # the hub's own resources have no workspace systems to tell
+        events.published(owner, resource, version)
     audit.record(
         "resource.publish",
         f"Resource published: {resource.title} (version {number})",

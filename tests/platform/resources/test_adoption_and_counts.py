@@ -96,3 +96,30 @@ def test_head_requests_are_not_downloads(client, hackney, hackney_staff, make_re
     assert client.get(url).status_code == 200
     db.session.expire_all()
     assert (db.session.get(ResourceFile, row.id).download_count, resource.download_count) == (1, 1)
+
+
+def test_counting_a_view_leaves_cached_pages_fresh(client, adopted, monkeypatch) -> None:
+    """Counts appear on no public page: a view must not mark every cached page stale."""
+    from londonhub.platform.core import pagecache
+
+    bumps: list[int] = []
+    monkeypatch.setattr(pagecache, "bump_version", lambda: bumps.append(1))
+    assert client.get(f"/resources/{adopted.id}?via=camden").status_code == 200
+    assert bumps == []
+    db.session.expire_all()
+    assert db.session.get(Resource, adopted.id).view_count == 1
+
+
+def test_publishing_emits_resource_published_for_the_owner(
+    hackney, hackney_staff, make_resource
+) -> None:
+    from londonhub.platform.core.events import OutboxEvent
+    from londonhub.platform.core.tenancy import tenant_context
+
+    resource = make_resource(hackney, hackney_staff, title="Lone working policy")
+    with tenant_context(hackney.id):
+        [event] = db.session.scalars(select(OutboxEvent))
+    assert event.payload["type"] == "resource.published"
+    assert event.payload["workspace"] == "hackney"
+    assert event.payload["data"]["resource_id"] == resource.id
+    assert event.payload["data"]["version"] == 1
