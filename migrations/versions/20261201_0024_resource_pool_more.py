@@ -1,7 +1,7 @@
 """resource pool: review expiry, queue ages, view counts, adopters' notes, SQLite FTS5
 
 Revision ID: 20261201_0024
-Revises: 20261201_0025
+Revises: 20261201_0022
 Create Date: 2026-12-01 17:30:00
 
 Issue 15, the remainder. A quality check lapses after twelve months (`checked_at`, with
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 
 revision = '20261201_0024'
-down_revision = '20261201_0025'
+down_revision = '20261201_0022'
 branch_labels = None
 depends_on = None
 
