@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from londonhub.platform.core import http
 from londonhub.platform.core.access import require_role
@@ -203,11 +203,9 @@ def delete_endpoint(user: User, workspace: Workspace, endpoint_id: int) -> None:
     )
 
 
-def list_deliveries(
-    workspace: Workspace, *, endpoint_id: int | None = None, page: int = 1
-) -> tuple[list[DeliveryView], bool]:
-    """Newest first, a page at a time (and whether more follow): one statement per page."""
-    query = (
+def _deliveries(workspace: Workspace) -> Select:
+    """The workspace's deliveries with their endpoint's address and event's id, one join."""
+    return (
         select(WebhookDelivery, WebhookEndpoint.url, OutboxEvent.uid)
         .join(
             WebhookEndpoint,
@@ -220,6 +218,15 @@ def list_deliveries(
             & (OutboxEvent.id == WebhookDelivery.event_id),
         )
         .where(WebhookDelivery.tenant_id == workspace.id)
+    )
+
+
+def list_deliveries(
+    workspace: Workspace, *, endpoint_id: int | None = None, page: int = 1
+) -> tuple[list[DeliveryView], bool]:
+    """Newest first, a page at a time (and whether more follow): one statement per page."""
+    query = (
+        _deliveries(workspace)
         .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
         .offset((max(page, 1) - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)
@@ -234,18 +241,7 @@ def list_deliveries(
 def get_delivery(workspace: Workspace, delivery_id: int) -> DeliveryView:
     with tenant_context(workspace.id):
         row = db.session.execute(
-            select(WebhookDelivery, WebhookEndpoint.url, OutboxEvent.uid)
-            .join(
-                WebhookEndpoint,
-                (WebhookEndpoint.tenant_id == WebhookDelivery.tenant_id)
-                & (WebhookEndpoint.id == WebhookDelivery.endpoint_id),
-            )
-            .join(
-                OutboxEvent,
-                (OutboxEvent.tenant_id == WebhookDelivery.tenant_id)
-                & (OutboxEvent.id == WebhookDelivery.event_id),
-            )
-            .where(WebhookDelivery.tenant_id == workspace.id, WebhookDelivery.id == delivery_id)
+            _deliveries(workspace).where(WebhookDelivery.id == delivery_id)
         ).first()
     if row is None:
         raise NotFound("No such delivery")

@@ -20,8 +20,9 @@ import hashlib
 import hmac
 import secrets
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from flask import current_app
+from cryptography.fernet import InvalidToken, MultiFernet
+
+from londonhub.platform.core.crypto import fernet
 
 PREFIX = "whsec_"
 
@@ -50,19 +51,7 @@ def headers(secrets_: list[str], msg_id: str, timestamp: int, body: bytes) -> di
 
 
 def _fernet() -> MultiFernet:
-    raw = current_app.config.get("WEBHOOK_SECRET_KEY") or ""
-    keys = [k.strip() for k in raw.split(",") if k.strip()]
-    if not keys:
-        digest = hashlib.sha256(
-            b"londonhub:webhook-signing-secret:" + current_app.config["SECRET_KEY"].encode()
-        ).digest()
-        keys = [base64.urlsafe_b64encode(digest).decode()]
-    try:
-        return MultiFernet([Fernet(k) for k in keys])
-    except ValueError as exc:
-        raise RuntimeError(
-            "WEBHOOK_SECRET_KEY must be Fernet keys (32 url-safe base64-encoded bytes each)"
-        ) from exc
+    return fernet("WEBHOOK_SECRET_KEY", "webhook-signing-secret")
 
 
 def encrypt(secret: str) -> bytes:

@@ -118,6 +118,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "OUTBOUND_DEADLINE_SECONDS": _env_int("OUTBOUND_DEADLINE_SECONDS", 10),
         "OUTBOUND_MAX_BYTES": _env_int("OUTBOUND_MAX_BYTES", 1024 * 1024),
         "OUTBOUND_ALLOW_LOOPBACK": bool(_env_flag("OUTBOUND_ALLOW_LOOPBACK", False)),
+        # Outbound webhooks: Fernet key(s) encrypting signing secrets (unset: derived from
+        # SECRET_KEY), and each delivery attempt's total deadline.
+        "WEBHOOK_SECRET_KEY": env.get("WEBHOOK_SECRET_KEY") or None,
+        "WEBHOOK_DEADLINE_SECONDS": _env_int("WEBHOOK_DEADLINE_SECONDS", 10),
         # How long a person has at their provider before the sign-in must start again.
         "OIDC_LOGIN_MAX_AGE_SECONDS": _env_int("OIDC_LOGIN_MAX_AGE_SECONDS", 600),
         "DEMO_PASSWORD": env.get("DEMO_PASSWORD", "london-demo-2026"),

@@ -28,6 +28,9 @@ def init_app(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     register_fulfilment(ORDER_KIND, HANDLER)
+    from .operations import events
+
+    events.register()
     register_navigation(app, account.navigation)
     register_public_link(app, "For companies", "corporate.catalogue", order=50)
     from . import metrics

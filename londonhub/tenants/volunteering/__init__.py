@@ -38,3 +38,6 @@ def init_app(app: Flask) -> None:
     from . import metrics
 
     metrics.register(app)
+    from .operations import events
+
+    events.register()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
+from cryptography.fernet import InvalidToken, MultiFernet
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from flask import current_app
+from londonhub.platform.core.crypto import fernet
 
 from .errors import ProviderUnavailable
 
@@ -14,19 +12,7 @@ from .errors import ProviderUnavailable
 def _fernet() -> MultiFernet:
     """OIDC_SECRET_KEY: one or more Fernet keys, comma-separated, newest first (rotation).
     Unset (development, tests): a key derived from SECRET_KEY."""
-    raw = current_app.config.get("OIDC_SECRET_KEY") or ""
-    keys = [k.strip() for k in raw.split(",") if k.strip()]
-    if not keys:
-        digest = hashlib.sha256(
-            b"londonhub:oidc-client-secret:" + current_app.config["SECRET_KEY"].encode()
-        ).digest()
-        keys = [base64.urlsafe_b64encode(digest).decode()]
-    try:
-        return MultiFernet([Fernet(k) for k in keys])
-    except ValueError as exc:
-        raise RuntimeError(
-            "OIDC_SECRET_KEY must be Fernet keys (32 url-safe base64-encoded bytes each)"
-        ) from exc
+    return fernet("OIDC_SECRET_KEY", "oidc-client-secret")
 
 
 def encrypt_secret(secret: str) -> bytes:

@@ -29,7 +29,7 @@ from ..models import (
     PlacementStatus,
     PurchaseStatus,
 )
-from . import CorporateError, NotFound
+from . import CorporateError, NotFound, events
 from .accounts import lock_account
 
 
@@ -276,6 +276,8 @@ def confirm(
     volunteering.accept_onto(
         workspace, opportunity.id, person, f"Corporate volunteering placement ({account.name})"
     )
+    with tenant_context(workspace.id):
+        events.placement_confirmed(workspace, placement, account, opportunity.title)
     record(
         "corporate.placed",
         f"Placed {employee.name or person.name} of {account.name} on {opportunity.title} "

@@ -28,7 +28,7 @@ from ..models import (
     ResponseStatus,
     VolunteerResponse,
 )
-from . import NotFound, VolunteeringError
+from . import NotFound, VolunteeringError, events
 from .coordinators import require_manager
 from .notify import email_organisers, email_volunteer
 from .opportunities import get_public_opportunity, get_session, is_open
@@ -128,6 +128,7 @@ def respond(
     )
     email_volunteer(user, workspace, opportunity, session, response.status)
     email_organisers(workspace, group, opportunity, session, user, response.status)
+    events.signed_up(workspace, opportunity, session, response)
     return response
 
 
