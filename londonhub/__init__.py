@@ -61,4 +61,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .platform import intelligence
 
     intelligence.init_app(app)
+    from .platform import api
+
+    # After every area: its problem-details handlers wrap the brand's error pages for /api/.
+    api.init_app(app)
     return app

@@ -72,6 +72,7 @@ from .operations.orders import (
     order_history,
     order_lines,
     platform_fee,
+    seller_orders_after,
 )
 from .operations.refunds import (
     perform_refund,
@@ -171,6 +172,7 @@ __all__ = [
     "pay_share",
     "perform_refund",
     "platform_fee",
+    "seller_orders_after",
     "process_event",
     "receive_webhook",
     "record_payout",

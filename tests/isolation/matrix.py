@@ -47,6 +47,8 @@ class Side:
     users: dict[Role, str]  # role -> email
     #: model name -> id of the one row of that model in this workspace
     objects: dict[str, int] = field(default_factory=dict)
+    #: A read-and-write API token of this workspace (its owner's).
+    api_token: str = ""
 
 
 @dataclass
@@ -542,7 +544,21 @@ def build_side(name: str, make_user: Callable[..., Any]) -> Side:
             Membership.workspace_id == workspace.id, Membership.role == Role.OWNER
         )
     )
+    side.objects["ApiToken"], side.api_token = _api_token(side, name)
     return side
+
+
+def _api_token(side: Side, name: str) -> tuple[int, str]:
+    """A read-and-write API token made by the side's owner (B's named with SECRET)."""
+    from londonhub.platform.api import tokens
+    from londonhub.platform.core.identity import get_user_by_email
+
+    owner = get_user_by_email(side.users[Role.OWNER])
+    token, raw = tokens.create_token(
+        owner, side.workspace, f"Token {_private(name)}", tokens.TokenScope.READ_WRITE
+    )
+    db.session.commit()
+    return token.id, raw
 
 
 # --- filling in URL parameters with B's values -------------------------------------------------
@@ -859,6 +875,8 @@ PARAM_FILLERS: dict[str, Callable[[World], Any]] = {
     # B's volunteer: engaged with B only, so A may not see them at all.
     "volunteer_id": lambda w: w.b.objects["Volunteer"],
     "coordinator_id": lambda w: w.b.objects["GroupCoordinator"],
+    # B's API token: A's admins may neither see nor revoke it.
+    "token_id": lambda w: w.b.objects["ApiToken"],
     # A guess at B's secret feed address: only the real token opens the feed.
     "feed_token": lambda w: "feed-beta-guessed",
     # Stripe events are hub-level rows: only hub admins may touch them at all.
@@ -1060,7 +1078,16 @@ def _walk(app: Flask, world: World, engine: Engine, only: str | None) -> WalkRes
             client, token = clients[role]
             for method in ("GET", "POST"):
                 before = snapshot(engine)
-                if method == "GET":
+                if rule.rule.startswith("/api/"):
+                    # The API: as A's read-and-write token, aimed at B (a session is no key).
+                    writes = [m for m in ("POST", "PUT", "PATCH", "DELETE") if m in rule.methods]
+                    response = client.open(
+                        path,
+                        method=method if method == "GET" or not writes else writes[0],
+                        headers={"Authorization": f"Bearer {world.a.api_token}"},
+                        json=None if method == "GET" else {"verified": True, "name": "PWNED"},
+                    )
+                elif method == "GET":
                     response = client.get(path)
                 else:
                     response = client.post(path, data=post_payload(world, token))

@@ -201,6 +201,19 @@ def list_seller_orders(workspace: Workspace, limit: int = 200) -> list[Order]:
         )
 
 
+def seller_orders_after(workspace: Workspace, after_id: int, limit: int) -> list[Order]:
+    """The workspace's sales in id order after `after_id` (the API's keyset page)."""
+    with tenant_context(workspace.id):
+        return list(
+            db.session.scalars(
+                select(Order)
+                .where(Order.tenant_id == workspace.id, Order.id > after_id)
+                .order_by(Order.id)
+                .limit(limit)
+            )
+        )
+
+
 def _require_seller_admin(user: User, workspace: Workspace) -> None:
     # The hub's own sales (corporate packages) are run by hub admins.
     if workspace.is_hub and getattr(user, "is_hub_admin", False):

@@ -146,6 +146,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MAIL_REQUESTS_PER_RECIPIENT": _env_int("MAIL_REQUESTS_PER_RECIPIENT", 3),
         "MAIL_REQUESTS_PER_CLIENT": _env_int("MAIL_REQUESTS_PER_CLIENT", 10),
         "MAIL_REQUEST_WINDOW_SECONDS": _env_int("MAIL_REQUEST_WINDOW_SECONDS", 3600),
+        # The API: requests a minute per token, and per address without one.
+        "API_TOKEN_PER_MINUTE": _env_int("API_TOKEN_PER_MINUTE", 300),
+        "API_ANONYMOUS_PER_MINUTE": _env_int("API_ANONYMOUS_PER_MINUTE", 60),
         # Organisation sign-ins started per client address within the window.
         "SSO_STARTS_PER_CLIENT": _env_int("SSO_STARTS_PER_CLIENT", 10),
         "SSO_START_WINDOW_SECONDS": _env_int("SSO_START_WINDOW_SECONDS", 15 * 60),

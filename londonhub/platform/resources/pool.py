@@ -288,3 +288,9 @@ def published_versions(resource_id: int) -> list[ResourceVersion]:
             .order_by(ResourceVersion.number.desc())
         )
     )
+
+
+def published_after(after_id: int, limit: int) -> list[Entry]:
+    """Published, unretired resources in id order after `after_id` (the API's keyset page)."""
+    query = published_query().where(Resource.id > after_id).order_by(Resource.id).limit(limit)
+    return [Entry(*row) for row in db.session.execute(query)]

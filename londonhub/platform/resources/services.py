@@ -36,6 +36,7 @@ from .models import (
     pack_topics,
     unpack_topics,
 )
+from .pool import published_after as published_after  # the API's keyset page
 
 CONTENT_FIELDS = ("title", "summary", "body", "resource_type", "topics", "audience", "licence")
 MAX_BODY = 100_000

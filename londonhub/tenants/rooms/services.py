@@ -6,6 +6,7 @@ another only through its `services`); the code lives in one module per concern u
 
 from __future__ import annotations
 
+from .models import ACCESSIBILITY, FACILITIES, Room
 from .operations.bookings import (
     ORDER_KIND,
     Availability,
@@ -21,6 +22,7 @@ from .operations.bookings import (
 from .operations.calendar import (
     CalendarEntry,
     add_blockout,
+    bookings_after,
     calendar,
     cancel_by_workspace,
     export_rows,
@@ -89,8 +91,10 @@ from .operations.search import (
     SearchResult,
     alternatives,
     boroughs,
+    published_after,
     search_rooms,
     week_availability,
+    window_availability,
 )
 from .operations.slots import (
     LONDON,
@@ -117,6 +121,12 @@ __all__ = [
     "rate_for",
     "Alternative",
     "Availability",
+    "ACCESSIBILITY",
+    "FACILITIES",
+    "Room",
+    "bookings_after",
+    "published_after",
+    "window_availability",
     "check_availability",
     "check_horizon",
     "last_bookable_day",

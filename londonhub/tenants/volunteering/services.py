@@ -27,6 +27,8 @@ from .models import (
     VolunteerResponse,
 )
 from .operations import NotFound, VolunteeringError
+from .operations.feeds import hours_after, open_opportunities_after, responses_after
+from .operations.hours import get_hours, verify
 from .operations.opportunities import get_public_opportunity, is_open, upcoming_sessions
 from .operations.profiles import consents, get_profile, save_profile
 from .vocab import AVAILABILITY, CAUSES, NEIGHBOURS, SKILLS, pack, unpack
@@ -50,7 +52,12 @@ __all__ = [
     "accept_onto",
     "consents",
     "get_profile",
+    "get_hours",
     "get_public_opportunity",
+    "hours_after",
+    "open_opportunities_after",
+    "responses_after",
+    "verify",
     "is_open",
     "pack",
     "save_profile",

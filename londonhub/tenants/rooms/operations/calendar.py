@@ -125,6 +125,20 @@ def add_blockout(user: User, workspace: Workspace, room_id: int, slot: Slot, not
     return blockout
 
 
+def bookings_after(workspace: Workspace, after_id: int, limit: int) -> list[Booking]:
+    """The workspace's bookings and block-outs in id order after `after_id` (the API's
+    keyset page)."""
+    with tenant_context(workspace.id):
+        return list(
+            db.session.scalars(
+                select(Booking)
+                .where(Booking.tenant_id == workspace.id, Booking.id > after_id)
+                .order_by(Booking.id)
+                .limit(limit)
+            )
+        )
+
+
 def get_booking(workspace: Workspace, booking_id: int) -> Booking:
     with tenant_context(workspace.id):
         booking = db.session.scalar(select(Booking).where(Booking.id == booking_id))

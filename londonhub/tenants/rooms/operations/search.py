@@ -340,3 +340,42 @@ def taken(room: Room, slots: list[Slot], clashes: list[datetime]) -> SlotTaken:
         dates = ", ".join(f"{london(c):%d %b %Y}" for c in clashes) or "some of the dates"
         message = f"Nothing has been booked: {room.name} is taken on {dates}"
     return SlotTaken(message, clashes, alternatives(room, slots[0]) if len(slots) == 1 else [])
+
+
+def published_after(
+    after_id: int, limit: int, *, borough: str | None = None, capacity: int | None = None
+) -> list[tuple[Room, str]]:
+    """Published rooms of active workspaces with ids after `after_id`, in id order, each with
+    its workspace's slug: one query per page of the API's keyset paging."""
+    query = (
+        select(Room, Workspace.slug)
+        .join(Workspace, Workspace.id == Room.tenant_id)
+        .where(
+            Room.published.is_(True),
+            Workspace.status == WorkspaceStatus.ACTIVE,
+            Workspace.is_hub.is_(False),
+            Room.id > after_id,
+        )
+        .order_by(Room.id)
+        .limit(limit)
+    )
+    if borough:
+        query = query.where(Workspace.slug == borough)
+    if capacity:
+        query = query.where(Room.capacity_max >= capacity)
+    with hub_scope("API: published rooms", audit=False):
+        return [(room, slug) for room, slug in db.session.execute(query)]
+
+
+def window_availability(
+    room: Room, first_day: date, last_day: date
+) -> tuple[list[tuple[date, tuple[int, int] | None]], list[tuple[datetime, datetime]]]:
+    """Each day's opening hours (minutes after midnight, London) from `first_day` to
+    `last_day`, and the times taken then (buffers included), in UTC."""
+    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    starts = to_utc(first_day, time(0))
+    ends = to_utc(last_day + timedelta(days=1), time(0))
+    busy = [
+        (as_utc(b.blocked_from), as_utc(b.blocked_until)) for b in occupying(room, starts, ends)
+    ]
+    return [(day, room.hours(day.weekday())) for day in days], busy
