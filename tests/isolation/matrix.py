@@ -1006,6 +1006,8 @@ COUNTERS: dict[str, set[str] | None] = {
     "resource": {"view_count", "download_count"},
     "resource_file": {"download_count"},
     "resource_page_view": None,
+    # An API token's own last use, written by using it (A's token, in the API walk).
+    "api_token": {"last_used_at"},
 }
 
 

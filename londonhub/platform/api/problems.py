@@ -74,8 +74,6 @@ def _from_http(error: HTTPException) -> Response:
     if code >= 500:
         db.session.rollback()
     detail = error.description or HTTPStatus(code).description
-    if code == 400 and getattr(error, "description", None) is None:
-        detail = "The request could not be read."
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     if code == 405:
         detail = f"{request.method} is not allowed here. Allowed: {headers.get('Allow', '')}."

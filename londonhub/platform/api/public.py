@@ -10,6 +10,7 @@ from sqlalchemy import select
 from londonhub.platform.consultancy import services as consultancy
 from londonhub.platform.core.extensions import db
 from londonhub.platform.core.tenancy import Workspace, WorkspaceStatus
+from londonhub.platform.core.timeutil import london_today
 from londonhub.platform.resources import services as resources
 from londonhub.tenants.rooms import services as rooms
 from londonhub.tenants.volunteering import services as volunteering
@@ -134,18 +135,20 @@ def room_availability(
     workspace: Workspace, room_id: int, query: s.WindowQuery
 ) -> s.AvailabilityOut:
     """Free time is within the opening hours and outside every `busy` period."""
-    if query.end < query.start or query.end - query.start > timedelta(days=MAX_WINDOW_DAYS):
+    start = query.start or london_today()
+    end = query.end or start + timedelta(days=6)
+    if end < start or end - start > timedelta(days=MAX_WINDOW_DAYS):
         raise ApiProblem(
             400,
             f"`end` must be on or after `start`, and at most {MAX_WINDOW_DAYS} days after it.",
             errors=[{"name": "end", "message": "outside the allowed window"}],
         )
     room = rooms.get_public_room(workspace, room_id)
-    days, busy = rooms.window_availability(room, query.start, query.end)
+    days, busy = rooms.window_availability(room, start, end)
     return s.AvailabilityOut(
         room=room_out(room, workspace.slug),
-        start=query.start,
-        end=query.end,
+        start=start,
+        end=end,
         days=[
             s.DayOut(
                 date=day,

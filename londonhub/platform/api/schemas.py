@@ -141,8 +141,14 @@ class RoomPage(Page):
 
 
 class WindowQuery(Model):
-    start: IsoDate = Field(description="The window's first day (London time).")
-    end: IsoDate = Field(description="The window's last day, at most 31 days after `start`.")
+    start: IsoDate | None = Field(
+        default=None, description="The window's first day (London time); today if not given."
+    )
+    end: IsoDate | None = Field(
+        default=None,
+        description="The window's last day, at most 31 days after `start`; a week from "
+        "`start` if not given.",
+    )
 
 
 class Period(Model):

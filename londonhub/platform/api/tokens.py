@@ -238,6 +238,9 @@ def require_scope(workspace: Workspace, scope: str) -> ApiToken:
         raise ApiProblem(
             403, "This token is read-only: make a read-and-write token to change data."
         )
+    if scope == "write" and workspace.status != WorkspaceStatus.ACTIVE:
+        # A suspended workspace is read-only to its staff, and so to its tokens.
+        raise ApiProblem(403, f"{workspace.name} is {workspace.status.value}: nothing can change.")
     return token
 
 

@@ -152,3 +152,12 @@ def test_the_document_is_openapi_3_1_and_lists_every_operation(client, app):
     }
     documented = {op.replace("{", "<").replace("}", ">") for op in operations}
     assert {r.replace("<int:", "<") for r in routes} == documented
+
+
+def test_a_window_defaults_to_the_week_from_today(client, api_world):
+    from londonhub.platform.core.timeutil import london_today
+
+    room = f"/api/v1/workspaces/hackney/rooms/{api_world.hackney_room}/availability"
+    days = client.get(room).get_json()["days"]
+    assert [d["date"] for d in days][0] == london_today().isoformat()
+    assert len(days) == 7

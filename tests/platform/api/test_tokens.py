@@ -139,3 +139,17 @@ def test_a_token_reaches_nothing_of_another_workspace(client, api_world, hours_w
     assert _verify(client, api_world.write, hours_world["camden"]).status_code == 404
     camden = client.get("/api/v1/workspaces/camden/hours", headers=bearer(api_world.camden_write))
     assert camden.get_json()["data"][0]["status"] == "submitted"
+
+
+def test_a_suspended_workspaces_token_reads_but_changes_nothing(client, api_world, hours_world):
+    from londonhub.platform.core.tenancy import WorkspaceStatus
+
+    api_world.hackney.status = WorkspaceStatus.SUSPENDED
+    db.session.commit()
+    assert (
+        client.get("/api/v1/workspaces/hackney/hours", headers=bearer(api_world.write)).status_code
+        == 200
+    )
+    refused = _verify(client, api_world.write, hours_world["hackney"])
+    assert refused.status_code == 403
+    assert "suspended" in refused.get_json()["detail"]
