@@ -7,11 +7,13 @@ a problem body and the rest of the site keeps its pages.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, current_app, json, request
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from londonhub.platform.core import errors
@@ -102,6 +104,16 @@ def _from_throttled(error: Throttled) -> Response:
     return problem_response(429, str(error), headers={"Retry-After": str(error.retry_after)})
 
 
+def _from_database_away(error: Exception) -> Response:
+    """The database is down or restarting (the brand answers pages with a 503 too)."""
+    current_app.logger.error("Database unavailable: %s", str(error).splitlines()[0])
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    return problem_response(
+        503, "The service is unavailable. Nothing was saved.", headers={"Retry-After": "30"}
+    )
+
+
 def _from_anything(error: Exception) -> Response:
     current_app.logger.exception("Unhandled API error", exc_info=error)
     db.session.rollback()
@@ -130,4 +142,6 @@ def install(app: Flask) -> None:
     _chain(app, errors.NotFound, _from_not_found)
     _chain(app, errors.NotAllowed, _from_not_allowed)
     _chain(app, Throttled, _from_throttled)
+    for away in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
+        _chain(app, away, _from_database_away)
     _chain(app, Exception, _from_anything)

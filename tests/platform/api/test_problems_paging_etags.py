@@ -161,3 +161,16 @@ def test_a_window_defaults_to_the_week_from_today(client, api_world):
     days = client.get(room).get_json()["days"]
     assert [d["date"] for d in days][0] == london_today().isoformat()
     assert len(days) == 7
+
+
+def test_the_database_away_is_a_503_problem(client, api_world, monkeypatch):
+    from sqlalchemy import exc as sa_exc
+
+    from londonhub.platform.api import public
+
+    def away(*_args, **_kwargs):
+        raise sa_exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(public, "_workspaces_after", away)
+    body = _is_problem(client.get("/api/v1/workspaces"), 503)
+    assert "unavailable" in body["detail"]
