@@ -1,7 +1,7 @@
 """api: per-workspace API tokens
 
 Revision ID: 20261201_0021
-Revises: 20261201_0022
+Revises: 20261201_0024
 Create Date: 2026-12-01 17:40:00
 
 Issue 16 (the API): a workspace's admins make tokens that read (or also write) its data
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '20261201_0021'
-down_revision = '20261201_0022'
+down_revision = '20261201_0024'
 branch_labels = None
 depends_on = None
 
