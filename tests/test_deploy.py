@@ -4,6 +4,7 @@ hello-world app of bench/hello_app.py (a request that takes 2 seconds)."""
 
 from __future__ import annotations
 
+import importlib.util
 import signal
 import subprocess
 import threading
@@ -12,9 +13,26 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bench.throughput import free_port, gunicorn_command, wait_for
-
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_bench_throughput():
+    """bench/ is scripts, not a package on the path (tests run with --import-mode=importlib
+    from any directory), so load the module from its file."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_throughput", ROOT / "bench" / "throughput.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_throughput = _load_bench_throughput()
+free_port, gunicorn_command, wait_for = (
+    _throughput.free_port,
+    _throughput.gunicorn_command,
+    _throughput.wait_for,
+)
 
 
 def test_procfile_web_server_finishes_in_flight_requests_on_sigterm() -> None:

@@ -175,6 +175,7 @@ def test_borough_admin_invites_staff_who_accept(site: Site, hackney, make_user, 
         "Income",
         "Staff emails",
         "Webhooks",
+        "API tokens",
         "Audit log",
     ]
     site.goto("/account")

@@ -90,7 +90,7 @@ class TestSeedDemo:
 
         first = _counts()
         assert first["workspaces"] == 34  # the 33 boroughs and the hub's own row
-        assert first["resources"] == 15 and first["resource versions"] > 15
+        assert first["resources"] == 42 and first["resource versions"] > 42
         assert first["users"] >= 36
 
         again = runner.invoke(args=["seed", "demo"])
